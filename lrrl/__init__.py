@@ -1,0 +1,11 @@
+"""LRRL: a bandit that picks a deep-RL agent's learning rate from its returns.
+
+Reproduces and extends arXiv 2410.12598 on Dopamine's TF DQN and IQN agents.
+``lrrl.bandits`` and ``lrrl.controllers`` are pure Python/numpy; ``lrrl.agents``
+and ``lrrl.runner`` wire them to TensorFlow and Dopamine.
+"""
+
+# Must run before TensorFlow is imported anywhere (see lrrl/compat.py).
+from lrrl import compat as _compat  # noqa: F401
+
+__version__ = '0.1.0'

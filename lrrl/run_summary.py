@@ -1,0 +1,128 @@
+"""Reads one run folder back: per-iteration returns, arm shares, a plot.
+
+Used by the demo and by ``python -m lrrl.run_summary --run_dir=DIR``. It reads
+``lr_trace.csv`` (written by the runner) and Dopamine's latest ``logs/log_N``
+pickle; no TensorFlow.
+"""
+
+import glob
+import os
+import pickle
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+
+from lrrl import trace
+
+
+def load_trace(run_dir):
+    path = os.path.join(run_dir, trace.FILENAME)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'{path} does not exist: is {run_dir} a run folder of lrrl.train?')
+    return pd.read_csv(path)
+
+
+def load_dopamine_log(run_dir):
+    """Dopamine's iteration statistics: {iteration: {statistic: [values]}}."""
+    files = glob.glob(os.path.join(run_dir, 'logs', 'log_*'))
+    numbered = [(int(m.group(1)), f) for f in files if (m := re.search(r'log_(\d+)$', f))]
+    if not numbered:
+        return {}
+    with open(max(numbered)[1], 'rb') as f:
+        data = pickle.load(f)
+    return {int(key.split('_')[1]): value for key, value in data.items()}
+
+
+def iteration_table(run_dir):
+    """One row per iteration: returns, episodes, and the share of each arm."""
+    episodes = load_trace(run_dir)
+    arm_columns = sorted((c for c in episodes.columns if c.startswith('p_')), key=lambda c: int(c[2:]))
+    grouped = episodes.groupby('iteration')
+    table = pd.DataFrame(
+        {
+            'train_return': grouped['return'].mean(),
+            'episodes': grouped.size(),
+        }
+    )
+    rates = episodes.groupby('arm')['learning_rate'].first()
+    for k in range(len(arm_columns)):
+        label = f'share {rates[k]:.3g}' if k in rates.index else f'share arm {k}'
+        table[label] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
+    logs = load_dopamine_log(run_dir)
+    evals = {i: s['eval_average_return'][0] for i, s in logs.items() if s.get('eval_average_return')}
+    if evals:
+        table['eval_return'] = pd.Series(evals)
+    table.index.name = 'iteration'
+    return table
+
+
+def plot_run(run_dir, path=None):
+    """Return curve over the chosen rate and the arm probabilities; a PNG."""
+    import matplotlib  # pylint: disable=g-import-not-at-top
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+
+    episodes = load_trace(run_dir)
+    table = iteration_table(run_dir)
+    arm_columns = sorted((c for c in episodes.columns if c.startswith('p_')), key=lambda c: int(c[2:]))
+    rates = episodes.groupby('arm')['learning_rate'].first()
+    fig, (ax_return, ax_prob) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    ax_return.plot(episodes['agent_step'], episodes['return'], '.', alpha=0.25, label='training episode')
+    ends = episodes.groupby('iteration')['agent_step'].max()
+    ax_return.plot(ends, table['train_return'], '-o', label='mean training return per iteration')
+    if 'eval_return' in table:
+        ax_return.plot(ends, table['eval_return'].reindex(ends.index), '-s', label='evaluation return')
+    ax_return.set_ylabel('return')
+    ax_return.legend(loc='upper left', fontsize=8)
+    ax_rate = ax_return.twinx()
+    ax_rate.step(episodes['agent_step'], episodes['learning_rate'], where='post', color='gray', alpha=0.4)
+    ax_rate.set_yscale('log')
+    ax_rate.set_ylabel('learning rate used', color='gray')
+    probabilities = episodes[arm_columns].to_numpy()
+    ax_prob.stackplot(
+        episodes['agent_step'],
+        probabilities.T,
+        labels=[f'{rates.get(k, float("nan")):.3g}' for k in range(len(arm_columns))],
+        alpha=0.8,
+    )
+    ax_prob.set_ylim(0, 1)
+    ax_prob.set_ylabel('arm probability')
+    ax_prob.set_xlabel('agent step')
+    ax_prob.legend(title='learning rate', loc='upper left', fontsize=8)
+    fig.suptitle(os.path.basename(os.path.normpath(run_dir)))
+    fig.tight_layout()
+    path = path or os.path.join(run_dir, 'lr_plot.png')
+    tmp = f'{path}.tmp.{os.getpid()}.png'
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def format_table(table):
+    with pd.option_context('display.width', 120, 'display.max_columns', 20):
+        return table.to_string(float_format=lambda v: f'{v:.2f}')
+
+
+def main(argv):
+    run_dir = None
+    for arg in argv[1:]:
+        if arg.startswith('--run_dir='):
+            run_dir = arg.split('=', 1)[1]
+    if not run_dir:
+        print('usage: python -m lrrl.run_summary --run_dir=DIR', file=sys.stderr)
+        return 2
+    try:
+        print(format_table(iteration_table(run_dir)))
+        print(f'plot: {plot_run(run_dir)}')
+    except FileNotFoundError as e:
+        print(f'lrrl.run_summary: error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

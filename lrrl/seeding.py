@@ -1,0 +1,28 @@
+"""One seed for everything random in a run (Dopamine seeds nothing itself)."""
+
+import random
+
+import numpy as np
+
+
+def seed_global_generators(seed):
+    """Seeds Python's and numpy's global generators and the default TF graph.
+
+    Call before the agent builds its graph: the graph-level seed fixes the
+    initial weights and the in-graph sampling (replay batches, IQN quantiles).
+    """
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.compat.v1.set_random_seed(seed)
+
+
+def seed_environment(environment, seed):
+    """Seeds the environment's first reset (and so ALE's sticky actions).
+
+    Dopamine's preprocessing wrappers call ``reset()`` without a seed; seeding
+    the wrapped Gymnasium environment once makes every later reset follow.
+    """
+    inner = getattr(environment, 'environment', environment)
+    inner.reset(seed=seed)

@@ -1,0 +1,145 @@
+r"""Trains one LRRL (or fixed-rate) Dopamine agent; resumes from the run folder.
+
+  python -m lrrl.train --base_dir=runs/breakout_k5_s0 \
+      --gin_files=configs/agents/dqn.gin --gin_files=configs/lrrl/k5.gin \
+      --gin_bindings="atari_lib.create_atari_environment.game_name='Breakout'" \
+      --seed=0
+
+The configuration is checked before anything is created. The run folder
+receives Dopamine's checkpoints/, logs/ and metrics, ``lr_trace.csv`` and the
+operative gin config. Launching the same command again resumes from the last
+checkpoint (a finished run does nothing).
+"""
+
+import os
+import sys
+import time
+
+import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+
+from absl import app
+from absl import flags
+from absl import logging
+import gin
+
+from lrrl import config_checks
+from lrrl import networks  # noqa: F401  (registers the dense IQN networks with gin)
+from lrrl import runner as runner_lib
+from lrrl import trace
+
+flags.DEFINE_string('base_dir', None, 'Run folder: checkpoints, logs and results go here.')
+flags.DEFINE_multi_string('gin_files', [], 'Gin files, applied in order (e.g. configs/agents/dqn.gin).')
+flags.DEFINE_multi_string('gin_bindings', [], "Gin bindings applied after the files (e.g. 'Runner.num_iterations=10').")
+flags.DEFINE_integer('seed', 0, 'Seeds Python, numpy, TF, the controller and the environment.')
+
+FLAGS = flags.FLAGS
+
+OPERATIVE_CONFIG = 'operative_config.gin'
+CONFIG = 'config.gin'
+# The repository's configs/: gin files may include each other relative to it
+# ("include 'lrrl/bandit.gin'"), and --gin_files may name files relative to it.
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lrrl.__file__))), 'configs')
+
+
+class UsageError(ValueError):
+    """A command-line value that is not allowed."""
+
+
+def resolve_gin_file(path):
+    """A gin file as given, or else relative to the repository's configs/."""
+    for candidate in (path, os.path.join(CONFIG_DIR, path)):
+        if os.path.isfile(candidate):
+            return os.path.abspath(candidate)
+    raise UsageError(f'--gin_files={path}: no such file (looked in the current folder and in {CONFIG_DIR}).')
+
+
+def parse_config(gin_files, gin_bindings):
+    """Parses gin files and bindings; checks them; returns the controller."""
+    if not gin_files:
+        raise UsageError(
+            '--gin_files is empty: give at least an agent config, e.g. --gin_files=configs/agents/dqn.gin.'
+        )
+    gin_files = [resolve_gin_file(path) for path in gin_files]
+    gin.clear_config()
+    gin.add_config_file_search_path(CONFIG_DIR)
+    try:
+        gin.parse_config_files_and_bindings(gin_files, gin_bindings, skip_unknown=False)
+    except (ValueError, KeyError, SyntaxError) as e:
+        raise UsageError(f'Bad gin configuration: {e}') from e
+    return config_checks.check_config()
+
+
+def save_config(base_dir):
+    """Writes the run's gin config; keeps an earlier, different one.
+
+    ``config.gin`` holds every binding the run was launched with. A resume
+    with other bindings (e.g. more iterations) keeps the earlier file under a
+    timestamped name, so the folder says what each part of the run used.
+    """
+    path = os.path.join(base_dir, CONFIG)
+    text = gin.config_str()
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return path
+        kept = os.path.join(base_dir, f'config.{time.strftime("%Y%m%d-%H%M%S")}.gin')
+        os.replace(path, kept)
+        print(
+            f'[lrrl] the configuration differs from the one this run folder was launched with; the earlier one is kept in {kept}'
+        )
+    trace.atomic_write_text(path, text)
+    return path
+
+
+def save_operative_config(base_dir):
+    """Dopamine's convention: the values the run's objects were built with."""
+    path = os.path.join(base_dir, OPERATIVE_CONFIG)
+    trace.atomic_write_text(path, gin.operative_config_str())
+    return path
+
+
+def run(base_dir, gin_files, gin_bindings=(), seed=0):
+    """Checks the configuration, then trains (or resumes) in ``base_dir``.
+
+    Returns the runner, after training.
+    """
+    if not base_dir:
+        raise UsageError('--base_dir is required: the folder where the run is written (or resumed from).')
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f'--seed={seed!r} is not allowed: it must be an integer >= 0.')
+    if os.path.exists(base_dir) and not os.path.isdir(base_dir):
+        raise UsageError(f'--base_dir={base_dir} exists and is not a folder.')
+    controller = parse_config(list(gin_files), list(gin_bindings))
+    base_dir = os.path.abspath(base_dir)
+    resuming = os.path.isdir(os.path.join(base_dir, 'checkpoints'))
+    runner = runner_lib.create_runner(base_dir, seed=seed, learning_rate_controller=controller)
+    save_config(base_dir)
+    if runner.start_iteration >= runner.num_iterations:
+        print(f'[lrrl] {base_dir} is complete ({runner.num_iterations} iterations); nothing to do.')
+    else:
+        if resuming:
+            print(f'[lrrl] resuming {base_dir} at iteration {runner.start_iteration + 1}/{runner.num_iterations}')
+        else:
+            print(f'[lrrl] starting {base_dir}: {runner.num_iterations} iterations')
+        runner.run_experiment()
+    save_operative_config(base_dir)
+    print(
+        f'[lrrl] results in {base_dir}: lr_trace.csv (rate and return per training episode), '
+        f'logs/ (Dopamine iteration statistics), checkpoints/, {CONFIG} and {OPERATIVE_CONFIG}'
+    )
+    return runner
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+    logging.set_verbosity(logging.WARNING)
+    try:
+        run(FLAGS.base_dir, FLAGS.gin_files, FLAGS.gin_bindings, FLAGS.seed)
+    except (UsageError, config_checks.ConfigError) as e:
+        print(f'lrrl.train: error: {e}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    app.run(main)

@@ -1,0 +1,77 @@
+"""Bad configuration fails before any folder, environment or graph exists."""
+
+import pytest
+
+from conftest import run_cli
+
+CARTPOLE = ['agents/dqn_cartpole.gin', 'lrrl/k5.gin']
+ATARI = ['agents/dqn.gin', 'lrrl/k5.gin']
+PONG = "atari_lib.create_atari_environment.game_name='Pong'"
+
+BAD = [
+    (CARTPOLE, ['BanditLearningRate.rates = ()'], 'BanditLearningRate.rates'),
+    (CARTPOLE, ['BanditLearningRate.rates = (1e-3, -1e-4)'], 'BanditLearningRate.rates'),
+    (CARTPOLE, ['BanditLearningRate.rates = (1e-3, 0.0)'], 'BanditLearningRate.rates'),
+    (CARTPOLE, ["BanditLearningRate.rates = (1e-3, 'fast')"], 'BanditLearningRate.rates'),
+    (CARTPOLE, ['BanditLearningRate.rates = (1e-3, 1e999)'], 'BanditLearningRate.rates'),
+    (CARTPOLE, ['Exp3Bandit.decay = 0.0'], 'Exp3Bandit.decay'),
+    (CARTPOLE, ['Exp3Bandit.decay = 1.5'], 'Exp3Bandit.decay'),
+    (CARTPOLE, ['Exp3Bandit.alpha = 0.0'], 'Exp3Bandit.alpha'),
+    (CARTPOLE, ['Exp3Bandit.alpha = -0.2'], 'Exp3Bandit.alpha'),
+    (CARTPOLE, ['BanditLearningRate.episodes_per_round = 0'], 'BanditLearningRate.episodes_per_round'),
+    (CARTPOLE, ['Exp3Bandit.window = 0'], 'Exp3Bandit.window'),
+    (CARTPOLE, ["lrrl.create_agent.agent_name = 'rainbow'"], 'lrrl.create_agent.agent_name'),
+    (CARTPOLE, ["create_gym_environment.environment_name = 'CartPol'"], 'create_gym_environment'),
+    (ATARI, ["atari_lib.create_atari_environment.game_name = 'Breakoutt'"], "Did you mean 'Breakout'"),
+    (ATARI, [], 'create_atari_environment.game_name is not bound'),
+    (ATARI, [PONG, 'LRRLDQNAgent.optimizer_class = @tf.train.AdamOptimizer()'], 'without parentheses'),
+    (ATARI, [PONG, 'DQNAgent.optimizer = @tf.train.AdamOptimizer()'], 'Remove the DQNAgent.optimizer'),
+    (ATARI, [PONG, 'Runner.num_iterations = 0'], 'Runner.num_iterations'),
+    (['agents/dqn.gin'], [PONG, 'FixedLearningRate.rate = -1.0'], 'FixedLearningRate.rate'),
+    (ATARI, [PONG, "lrrl.create_runner.schedule = 'forever'"], 'lrrl.create_runner.schedule'),
+    (ATARI, [PONG, 'NoSuchThing.value = 3'], 'NoSuchThing'),
+    (['agents/no_such.gin'], [], 'no such file'),
+    ([], [], '--gin_files is empty'),
+]
+
+
+@pytest.mark.parametrize('files, bindings, message', BAD, ids=[b[2] for b in BAD])
+def test_bad_configuration_is_rejected_before_anything_is_created(tmp_path, monkeypatch, files, bindings, message):
+    from lrrl import config_checks
+    from lrrl import runner
+    from lrrl import train
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError('the configuration check let a bad configuration through to the runner')
+
+    # A bad value that slipped through would otherwise start a full run.
+    monkeypatch.setattr(runner, 'create_runner', tripwire)
+    run_dir = tmp_path / 'run'
+    with pytest.raises((train.UsageError, config_checks.ConfigError)) as error:
+        train.run(str(run_dir), files, bindings)
+    assert message in str(error.value)
+    assert not run_dir.exists()
+
+
+def test_bad_seed_and_missing_base_dir(tmp_path):
+    from lrrl import train
+
+    with pytest.raises(train.UsageError, match='--seed'):
+        train.run(str(tmp_path / 'run'), CARTPOLE, seed=-1)
+    with pytest.raises(train.UsageError, match='--base_dir is required'):
+        train.run('', CARTPOLE)
+    assert not (tmp_path / 'run').exists()
+
+
+def test_command_line_exits_non_zero_with_the_message(tmp_path):
+    run_dir = tmp_path / 'run'
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        '--gin_files=agents/dqn.gin',
+        '--gin_files=lrrl/sparse.gin',
+        "--gin_bindings=atari_lib.create_atari_environment.game_name='Breakoutt'",
+    )
+    assert result.returncode == 2
+    assert "create_atari_environment.game_name = 'Breakoutt' is not allowed" in result.stderr
+    assert not run_dir.exists()

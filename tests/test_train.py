@@ -1,0 +1,87 @@
+"""End to end: the training command on real agents, resume, and bad input."""
+
+import os
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+
+CARTPOLE_SHORT = [
+    '--gin_bindings=Runner.training_steps=600',
+    '--gin_bindings=Runner.evaluation_steps=200',
+    '--gin_bindings=Runner.num_iterations=2',
+]
+LRRL_CARTPOLE = ['--gin_files=lrrl/bandit.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)']
+
+
+def assert_run_folder(run_dir, iterations):
+    for name in ('checkpoints', 'logs', 'config.gin', 'operative_config.gin', 'lr_trace.csv'):
+        assert os.path.exists(os.path.join(run_dir, name)), name
+    assert os.path.exists(os.path.join(run_dir, 'checkpoints', f'ckpt.{iterations - 1}'))
+    trace = pd.read_csv(os.path.join(run_dir, 'lr_trace.csv'))
+    assert sorted(trace['iteration'].unique()) == list(range(iterations))
+    assert list(trace['episode']) == list(range(len(trace)))
+    assert trace['agent_step'].is_monotonic_increasing
+    p = trace.filter(like='p_')
+    assert ((p.sum(axis=1) - 1).abs() < 1e-9).all()
+    return trace
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('agent_file', ['agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin'])
+def test_cartpole_run_then_resume(tmp_path, agent_file):
+    run_dir = str(tmp_path / 'run')
+    args = [f'--base_dir={run_dir}', f'--gin_files={agent_file}', *LRRL_CARTPOLE, *CARTPOLE_SHORT, '--seed=1']
+    first = run_cli('lrrl.train', *args)
+    assert first.returncode == 0, first.stderr[-4000:]
+    assert 'iteration 2/2' in first.stdout
+    trace = assert_run_folder(run_dir, 2)
+    assert trace['learning_rate'].nunique() > 1
+    assert set(trace['learning_rate']) <= {1e-4, 1e-3, 1e-2}
+    # The same command on a finished run does nothing and changes nothing.
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        before = f.read()
+    again = run_cli('lrrl.train', *args)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert 'nothing to do' in again.stdout
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        assert f.read() == before
+    # More iterations: resumes at iteration 3, keeps the first two untouched.
+    more = run_cli('lrrl.train', *args, '--gin_bindings=Runner.num_iterations=3')
+    assert more.returncode == 0, more.stderr[-4000:]
+    assert 'resuming' in more.stdout and 'iteration 3/3' in more.stdout
+    assert 'iteration 1/3' not in more.stdout
+    resumed = assert_run_folder(run_dir, 3)
+    pd.testing.assert_frame_equal(resumed[resumed['iteration'] < 2], trace)
+    # The bandit continued from its checkpoint rather than restarting.
+    assert resumed['agent_step'].iloc[len(trace)] > trace['agent_step'].iloc[-1]
+    kept = [f for f in os.listdir(run_dir) if f.startswith('config.') and f != 'config.gin']
+    assert len(kept) == 1  # the first launch's config, kept when the bindings changed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('agent_file', ['agents/dqn.gin', 'agents/iqn.gin'])
+def test_one_short_atari_iteration_on_pong(tmp_path, agent_file):
+    run_dir = str(tmp_path / 'pong')
+    replay = 'WrappedReplayBuffer' if 'dqn' in agent_file else 'WrappedPrioritizedReplayBuffer'
+    agent = 'DQNAgent' if 'dqn' in agent_file else 'RainbowAgent'
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        f'--gin_files={agent_file}',
+        '--gin_files=lrrl/k5.gin',
+        "--gin_bindings=atari_lib.create_atari_environment.game_name='Pong'",
+        '--gin_bindings=Runner.num_iterations=1',
+        '--gin_bindings=Runner.training_steps=600',
+        '--gin_bindings=Runner.evaluation_steps=0',
+        '--gin_bindings=Runner.max_steps_per_episode=100',
+        f'--gin_bindings={replay}.replay_capacity=2000',
+        f'--gin_bindings={agent}.min_replay_history=200',
+        f'--gin_bindings={agent}.target_update_period=100',
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    trace = assert_run_folder(run_dir, 1)
+    assert len(trace) >= 4
+    assert set(trace['learning_rate']) <= {1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4}
+    assert trace['learning_rate'].nunique() > 1
