@@ -17,7 +17,7 @@ from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 from lrrl import compat
 from lrrl import controllers
 
-compat.register_tf_optimizers()
+compat.apply_tensorflow_fixes()
 
 # Key of the controller's state in Dopamine's bundle. It must not name an agent
 # attribute: Dopamine's unbundle copies same-named keys into the agent.

@@ -13,8 +13,12 @@ it).
     release cannot be installed with its dependencies. Where it is missing we put
     a stand-in module that fails with a clear message if it is ever used.
 * (4) ``gin.tf`` touches ``tf.estimator`` (removed in TF 2.16), so its import of
-    the optimizers for gin fails. ``register_tf_optimizers`` registers the
+    the optimizers for gin fails. ``apply_tensorflow_fixes`` registers the
     ``tf.compat.v1.train`` optimizers under Dopamine's names (``tf.train.X``).
+* Dopamine's TensorBoard metrics collector writes with TF2 summary ops, which
+  in the TF agents' graph mode (v2 behaviour disabled) are only added to the
+  graph and never run: its folder stays empty. ``apply_tensorflow_fixes``
+  replaces it with one that writes summary protos through a v1 FileWriter.
 * (2) Dopamine's runner imports its JAX agents; the pinned jax/flax/tfp set
     imports cleanly beside TF 2.18, so nothing is needed beyond the pins.
 """
@@ -74,13 +78,39 @@ _OPTIMIZERS = (
 )
 
 
-def register_tf_optimizers():
-    """Makes ``@tf.train.AdamOptimizer`` etc. usable in gin files (once)."""
+def apply_tensorflow_fixes():
+    """The fixes that need TensorFlow and Dopamine imported (idempotent)."""
     import gin  # pylint: disable=g-import-not-at-top
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    from dopamine.metrics import collector  # pylint: disable=g-import-not-at-top
+    from dopamine.metrics import collector_dispatcher  # pylint: disable=g-import-not-at-top
 
     for name in _OPTIMIZERS:
         try:
             gin.external_configurable(getattr(tf.compat.v1.train, name), name=name, module='tf.train')
         except ValueError:  # Already registered by an earlier call.
             pass
+
+    class GraphModeTensorboardCollector(collector.Collector):
+        """Dopamine's 'tensorboard' collector, working in TF1 graph mode."""
+
+        def __init__(self, base_dir):
+            super().__init__(base_dir)
+            self.summary_writer = tf.compat.v1.summary.FileWriter(self._base_dir)
+
+        def get_name(self):
+            return 'tensorboard'
+
+        def write(self, statistics):
+            for s in statistics:
+                if self.check_type(s.type):
+                    value = tf.compat.v1.Summary.Value(tag=s.name, simple_value=float(s.value))
+                    self.summary_writer.add_summary(tf.compat.v1.Summary(value=[value]), s.step)
+
+        def flush(self):
+            self.summary_writer.flush()
+
+        def close(self):
+            self.summary_writer.close()
+
+    collector_dispatcher.add_collector('tensorboard', GraphModeTensorboardCollector)

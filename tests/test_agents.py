@@ -140,3 +140,31 @@ def test_checkpoint_restores_bandit_state_and_rate_in_a_new_process(tmp_path, ag
     # The restored run's first draw was not the saved rate by construction of
     # the seed alone: the state came from the checkpoint.
     assert saved['state']['bandit']['weights'] != [0.0, 0.0, 0.0, 0.0]
+
+
+CLASSIC_CONTROL = {
+    'agents/dqn_cartpole.gin': ('CartPole', 'v0'),
+    'agents/iqn_cartpole.gin': ('CartPole', 'v0'),
+    'agents/dqn_acrobot.gin': ('Acrobot', 'v1'),
+    'agents/iqn_acrobot.gin': ('Acrobot', 'v1'),
+}
+
+
+@pytest.mark.parametrize('agent_file', sorted(CLASSIC_CONTROL))
+def test_classic_control_configs_build_an_agent_that_trains(gin_config, agent_file):
+    import tensorflow as tf
+    from dopamine.discrete_domains import gym_lib
+
+    from lrrl import agents
+    from lrrl import config_checks
+
+    gin_config([agent_file, 'lrrl/k5.gin'])
+    controller = config_checks.check_config()
+    with tf.Graph().as_default():
+        environment = gym_lib.create_gym_environment(*CLASSIC_CONTROL[agent_file])
+        agent = agents.create_agent(None, environment, learning_rate_controller=controller)
+        observation = environment.reset()
+        action = agent.begin_episode(observation)
+        assert 0 <= action < environment.action_space.n
+        assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
+        agent._sess.close()

@@ -25,7 +25,29 @@ def assert_run_folder(run_dir, iterations):
     assert trace['agent_step'].is_monotonic_increasing
     p = trace.filter(like='p_')
     assert ((p.sum(axis=1) - 1).abs() < 1e-9).all()
+    # The same per-episode rates are in Dopamine's logs ...
+    from lrrl import run_summary
+
+    logs = run_summary.load_dopamine_log(run_dir)
+    assert sorted(logs) == list(range(iterations))
+    logged = [rate for i in range(iterations) for rate in logs[i]['train_episode_learning_rates']]
+    assert logged == list(trace['learning_rate'])
+    assert sum(logs[0]['learning_rate_arm_counts'][0]) == (trace['iteration'] == 0).sum()
+    # ... and the arm probabilities are TensorBoard scalars.
+    assert 'LearningRate/Probability/0' in tensorboard_tags(run_dir)
     return trace
+
+
+def tensorboard_tags(run_dir):
+    import glob
+
+    import tensorflow as tf
+
+    tags = set()
+    for path in glob.glob(os.path.join(run_dir, 'metrics', 'tensorboard', 'events.*')):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            tags.update(v.tag for v in event.summary.value)
+    return tags
 
 
 @pytest.mark.slow
