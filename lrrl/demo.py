@@ -1,6 +1,6 @@
 r"""The embedded default: LRRL-DQN on CartPole, a few minutes on a laptop CPU.
 
-  python -m lrrl.demo [--base_dir=runs/demo] [--seed=0]
+  python -m lrrl.demo [--base_dir=runs/demo] [--seed=0] [--gin_bindings=...]
 
 The candidate set is {1e-4, 1e-3, 0.05}; 0.05 makes DQN collapse when used
 alone (configs/lrrl/demo_cartpole.gin). Prints the return per iteration and
@@ -20,10 +20,10 @@ from lrrl import config_checks
 from lrrl import run_summary
 from lrrl import train
 
-flags.DEFINE_string('base_dir', 'runs/demo', 'Run folder of the demo.')
-flags.DEFINE_integer('seed', 0, 'Seed of the demo run.')
-
+# The demo takes lrrl.train's flags (--base_dir, --seed, --gin_bindings) with
+# its own default run folder; its gin files are fixed.
 FLAGS = flags.FLAGS
+FLAGS.set_default('base_dir', 'runs/demo')
 
 GIN_FILES = ('agents/dqn_cartpole.gin', 'lrrl/demo_cartpole.gin')
 
@@ -33,7 +33,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)
     print(f'[lrrl] demo: LRRL-DQN on CartPole, gin files {", ".join(GIN_FILES)}')
     try:
-        train.run(FLAGS.base_dir, [train.resolve_gin_file(f) for f in GIN_FILES], seed=FLAGS.seed)
+        train.run(FLAGS.base_dir, [train.resolve_gin_file(f) for f in GIN_FILES], FLAGS.gin_bindings, FLAGS.seed)
     except (train.UsageError, config_checks.ConfigError) as e:
         print(f'lrrl.demo: error: {e}', file=sys.stderr)
         sys.exit(2)

@@ -107,3 +107,19 @@ def test_one_short_atari_iteration_on_pong(tmp_path, agent_file):
     assert len(trace) >= 4
     assert set(trace['learning_rate']) <= {1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4}
     assert trace['learning_rate'].nunique() > 1
+
+
+@pytest.mark.slow
+def test_demo_runs_prints_a_summary_and_writes_its_plot(tmp_path):
+    run_dir = tmp_path / 'demo'
+    result = run_cli(
+        'lrrl.demo',
+        f'--base_dir={run_dir}',
+        '--gin_bindings=Runner.num_iterations=2',
+        '--gin_bindings=Runner.training_steps=500',
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert 'share 0.05' in result.stdout and 'eval_return' in result.stdout
+    plot = run_dir / 'lr_plot.png'
+    assert plot.exists() and plot.stat().st_size > 10_000
+    assert_run_folder(str(run_dir), 2)
