@@ -33,8 +33,9 @@ class LearningRateControlMixin:
       learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class, called as
         ``optimizer_class(learning_rate=<variable>)``; its other arguments come
-        from gin (``tf.train.AdamOptimizer.epsilon = 1.5e-4``). Bind it without
-        parentheses: ``LRRLDQNAgent.optimizer_class = @tf.train.AdamOptimizer``.
+        from gin (``tf.train.AdamOptimizer.epsilon = 1.5e-4``). Bound once for
+        both agents, without parentheses:
+        ``lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer``.
       **kwargs: passed to the Dopamine agent (gin bindings on ``DQNAgent`` /
         ``RainbowAgent`` / ``ImplicitQuantileAgent`` apply as usual).
     """
@@ -48,9 +49,9 @@ class LearningRateControlMixin:
         optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         if isinstance(optimizer_class, tf.compat.v1.train.Optimizer):
             raise TypeError(
-                f'{type(self).__name__}.optimizer_class must be an optimizer class, '
+                f'lrrl.create_agent.optimizer_class must be an optimizer class, '
                 f'not an instance ({optimizer_class!r}): bind it without parentheses, '
-                f'e.g. {type(self).__name__}.optimizer_class = @tf.train.AdamOptimizer.'
+                'e.g. lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer.'
             )
         self.learning_rate_controller = learning_rate_controller
         self._optimizer_class = optimizer_class
@@ -120,6 +121,7 @@ def create_agent(
     environment,
     agent_name='dqn',
     learning_rate_controller=None,
+    optimizer_class=None,
     summary_writer=None,
     debug_mode=False,
 ):
@@ -130,6 +132,8 @@ def create_agent(
       environment: the environment, for its number of actions.
       agent_name: 'dqn' or 'implicit_quantile'.
       learning_rate_controller: the controller, e.g. ``@BanditLearningRate()``.
+      optimizer_class: a ``tf.compat.v1.train`` optimizer class (no
+        parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
     """
@@ -139,5 +143,6 @@ def create_agent(
         sess,
         num_actions=environment.action_space.n,
         learning_rate_controller=learning_rate_controller,
+        optimizer_class=optimizer_class,
         summary_writer=summary_writer if debug_mode else None,
     )

@@ -113,22 +113,28 @@ def _check_positive_int(binding, minimum):
 
 
 def _check_optimizer_bindings():
-    for agent_class in ('LRRLDQNAgent', 'LRRLImplicitQuantileAgent'):
-        value = _bound(f'{agent_class}.optimizer_class')
-        if isinstance(value, gin.config.ConfigurableReference) and value.evaluate:
+    value = _bound('lrrl.create_agent.optimizer_class')
+    if isinstance(value, gin.config.ConfigurableReference) and value.evaluate:
+        raise ConfigError(
+            f'lrrl.create_agent.optimizer_class = {value!r} is not allowed: it must '
+            'be an optimizer class, bound without parentheses, e.g. '
+            'lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer (the '
+            'learning rate comes from the controller).'
+        )
+    # Bindings that a gin user might expect to work but that would be ignored.
+    ignored = {
+        'DQNAgent.optimizer': 'the LRRL agents build their optimizer themselves',
+        'RainbowAgent.optimizer': 'the LRRL agents build their optimizer themselves',
+        'LRRLDQNAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
+        'LRRLImplicitQuantileAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
+    }
+    for binding, why in ignored.items():
+        if _bound(binding) is not None:
             raise ConfigError(
-                f'{agent_class}.optimizer_class = {value!r} is not allowed: it must '
-                f'be an optimizer class, bound without parentheses, e.g. '
-                f'{agent_class}.optimizer_class = @tf.train.AdamOptimizer (the '
-                'learning rate comes from the controller).'
-            )
-    for ignored in ('DQNAgent.optimizer', 'RainbowAgent.optimizer'):
-        if _bound(ignored) is not None:
-            raise ConfigError(
-                f'{ignored} is bound, but LRRL agents build their optimizer from '
-                'LRRLDQNAgent.optimizer_class / LRRLImplicitQuantileAgent.optimizer_class '
-                '(without parentheses) and take the learning rate from the controller. '
-                f'Remove the {ignored} binding.'
+                f'{binding} is bound, but {why}: it would be ignored. Bind the optimizer '
+                'class once for both agents, without parentheses, as '
+                'lrrl.create_agent.optimizer_class (e.g. @tf.train.RMSPropOptimizer); '
+                'its learning rate comes from the controller.'
             )
 
 
@@ -151,7 +157,7 @@ def check_config():
     if controller_binding is None:
         raise ConfigError(
             'lrrl.create_agent.learning_rate_controller is not bound: bind it to '
-            '@FixedLearningRate() or @BanditLearningRate() (see configs/lrrl/).'
+            '@FixedLearningRate() or @BanditLearningRate() (see configs/methods/).'
         )
     try:
         controller = _evaluate(controller_binding)

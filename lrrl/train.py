@@ -1,7 +1,7 @@
 r"""Trains one LRRL (or fixed-rate) Dopamine agent; resumes from the run folder.
 
   python -m lrrl.train --base_dir=runs/breakout_k5_s0 \
-      --gin_files=configs/agents/dqn.gin --gin_files=configs/lrrl/k5.gin \
+      --gin_files=configs/agents/dqn.gin --gin_files=configs/methods/lrrl_k5.gin \
       --gin_bindings="atari_lib.create_atari_environment.game_name='Breakout'" \
       --seed=0
 

@@ -4,7 +4,7 @@
 # finished ones. For many runs in parallel or on SLURM, see the launcher.
 #
 #   scripts/run_seeds.sh BASE "0 1 2 3 4" --gin_files=configs/agents/dqn.gin \
-#       --gin_files=configs/lrrl/k5.gin \
+#       --gin_files=configs/methods/lrrl_k5.gin \
 #       --gin_bindings="atari_lib.create_atari_environment.game_name='Breakout'"
 set -euo pipefail
 if [ $# -lt 3 ]; then

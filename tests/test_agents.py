@@ -158,7 +158,7 @@ def test_classic_control_configs_build_an_agent_that_trains(gin_config, agent_fi
     from lrrl import agents
     from lrrl import config_checks
 
-    gin_config([agent_file, 'lrrl/k5.gin'])
+    gin_config([agent_file, 'methods/lrrl_k5.gin'])
     controller = config_checks.check_config()
     with tf.Graph().as_default():
         environment = gym_lib.create_gym_environment(*CLASSIC_CONTROL[agent_file])

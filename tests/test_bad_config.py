@@ -4,8 +4,8 @@ import pytest
 
 from conftest import run_cli
 
-CARTPOLE = ['agents/dqn_cartpole.gin', 'lrrl/k5.gin']
-ATARI = ['agents/dqn.gin', 'lrrl/k5.gin']
+CARTPOLE = ['agents/dqn_cartpole.gin', 'methods/lrrl_k5.gin']
+ATARI = ['agents/dqn.gin', 'methods/lrrl_k5.gin']
 PONG = "atari_lib.create_atari_environment.game_name='Pong'"
 
 BAD = [
@@ -24,8 +24,9 @@ BAD = [
     (CARTPOLE, ["create_gym_environment.environment_name = 'CartPol'"], 'create_gym_environment'),
     (ATARI, ["atari_lib.create_atari_environment.game_name = 'Breakoutt'"], "Did you mean 'Breakout'"),
     (ATARI, [], 'create_atari_environment.game_name is not bound'),
-    (ATARI, [PONG, 'LRRLDQNAgent.optimizer_class = @tf.train.AdamOptimizer()'], 'without parentheses'),
-    (ATARI, [PONG, 'DQNAgent.optimizer = @tf.train.AdamOptimizer()'], 'Remove the DQNAgent.optimizer'),
+    (ATARI, [PONG, 'lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer()'], 'without parentheses'),
+    (ATARI, [PONG, 'DQNAgent.optimizer = @tf.train.AdamOptimizer()'], 'DQNAgent.optimizer is bound'),
+    (ATARI, [PONG, 'LRRLDQNAgent.optimizer_class = @tf.train.RMSPropOptimizer'], 'it would be ignored'),
     (ATARI, [PONG, 'Runner.num_iterations = 0'], 'Runner.num_iterations'),
     (['agents/dqn.gin'], [PONG, 'FixedLearningRate.rate = -1.0'], 'FixedLearningRate.rate'),
     (ATARI, [PONG, "lrrl.create_runner.schedule = 'forever'"], 'lrrl.create_runner.schedule'),
@@ -69,7 +70,7 @@ def test_command_line_exits_non_zero_with_the_message(tmp_path):
         'lrrl.train',
         f'--base_dir={run_dir}',
         '--gin_files=agents/dqn.gin',
-        '--gin_files=lrrl/sparse.gin',
+        '--gin_files=methods/lrrl_sparse.gin',
         "--gin_bindings=atari_lib.create_atari_environment.game_name='Breakoutt'",
     )
     assert result.returncode == 2

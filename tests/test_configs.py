@@ -6,11 +6,11 @@ from lrrl import bandits
 from lrrl import controllers
 
 SETS = {
-    'lrrl/k5.gin': (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4),
-    'lrrl/lowest.gin': (1.5625e-5, 3.125e-5, 6.25e-5),
-    'lrrl/middle.gin': (3.125e-5, 6.25e-5, 1.25e-4),
-    'lrrl/highest.gin': (6.25e-5, 1.25e-4, 2.5e-4),
-    'lrrl/sparse.gin': (1.5625e-5, 6.25e-5, 2.5e-4),
+    'methods/lrrl_k5.gin': (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4),
+    'methods/lrrl_lowest.gin': (1.5625e-5, 3.125e-5, 6.25e-5),
+    'methods/lrrl_middle.gin': (3.125e-5, 6.25e-5, 1.25e-4),
+    'methods/lrrl_highest.gin': (6.25e-5, 1.25e-4, 2.5e-4),
+    'methods/lrrl_sparse.gin': (1.5625e-5, 6.25e-5, 2.5e-4),
 }
 PONG = "atari_lib.create_atari_environment.game_name = 'Pong'"
 
@@ -30,7 +30,7 @@ def test_candidate_sets_build_lrrl_with_its_bandit(gin_config, method_file):
 def test_textbook_exp3_is_selected_by_gin(gin_config):
     from lrrl import config_checks
 
-    gin_config(['agents/iqn.gin', 'lrrl/sparse.gin', 'lrrl/classic_exp3.gin'], [PONG])
+    gin_config(['agents/iqn.gin', 'methods/lrrl_k5_classic_exp3.gin'], [PONG])
     controller = config_checks.check_config()
     assert type(controller.bandit) is bandits.ClassicExp3Bandit
     assert controller.bandit.gamma == 0.1

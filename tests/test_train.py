@@ -92,7 +92,7 @@ def test_one_short_atari_iteration_on_pong(tmp_path, agent_file):
         'lrrl.train',
         f'--base_dir={run_dir}',
         f'--gin_files={agent_file}',
-        '--gin_files=lrrl/k5.gin',
+        '--gin_files=methods/lrrl_k5.gin',
         "--gin_bindings=atari_lib.create_atari_environment.game_name='Pong'",
         '--gin_bindings=Runner.num_iterations=1',
         '--gin_bindings=Runner.training_steps=600',
