@@ -7,7 +7,14 @@ time, so switching rates adds nothing to the graph and keeps the optimizer's
 slots (Adam's moments are shared by all arms). The variable is created before
 Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
+
+A controller whose rate moves with time (a schedule) is advanced every
+``controller.update_period`` agent steps; for the others the per-step cost is
+one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
+run together with every target-network sync.
 """
+
+import math
 
 import gin
 import tensorflow as tf
@@ -16,6 +23,7 @@ from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 
 from lrrl import compat
 from lrrl import controllers
+from lrrl import optimizers  # noqa: F401  (registers AdamRelOptimizer with gin)
 
 compat.apply_tensorflow_fixes()
 
@@ -55,7 +63,9 @@ class LearningRateControlMixin:
             )
         self.learning_rate_controller = learning_rate_controller
         self._optimizer_class = optimizer_class
+        self._next_rate_update = 0
         super().__init__(sess, num_actions, **kwargs)
+        self._applied_rate = learning_rate_controller.rate
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(
@@ -69,9 +79,30 @@ class LearningRateControlMixin:
         self.optimizer = self._optimizer_class(learning_rate=self.learning_rate)
         return super()._build_train_op()
 
+    def _build_sync_op(self):
+        sync_ops = super()._build_sync_op()
+        restart_ops = getattr(self.optimizer, 'restart_ops', None)
+        return sync_ops + list(restart_ops()) if restart_ops else sync_ops
+
+    def _train_step(self):
+        if self.training_steps >= self._next_rate_update:
+            self._advance_learning_rate()
+        super()._train_step()
+
+    def _advance_learning_rate(self):
+        """Moves the controller to the current step; applies its rate if it changed."""
+        self._apply_rate(self.learning_rate_controller.advance(self.training_steps))
+        period = self.learning_rate_controller.update_period
+        self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
+
+    def _apply_rate(self, rate):
+        if rate != self._applied_rate:
+            self.set_learning_rate(rate)
+
     def set_learning_rate(self, rate):
         """Sets the rate used from the next training step on (no new ops)."""
         self._sess.run(self._assign_learning_rate, {self._learning_rate_ph: rate})
+        self._applied_rate = rate
 
     def get_learning_rate(self):
         """The rate in the graph (what the optimizer uses)."""
@@ -79,10 +110,8 @@ class LearningRateControlMixin:
 
     def end_training_episode(self, episode_return):
         """Reports a training episode's raw return; applies a changed rate."""
-        old = self.learning_rate_controller.rate
         new = self.learning_rate_controller.end_episode(episode_return, self.training_steps)
-        if new != old:
-            self.set_learning_rate(new)
+        self._apply_rate(new)
         return new
 
     def bundle_and_checkpoint(self, checkpoint_dir, iteration_number):
@@ -98,7 +127,8 @@ class LearningRateControlMixin:
             self.learning_rate_controller.load_state_dict(bundle_dictionary[_BUNDLE_KEY])
         # The Saver restored the variable to the rate at checkpoint time; set it
         # from the restored controller so both agree whatever the checkpoint.
-        self.set_learning_rate(self.learning_rate_controller.rate)
+        self.set_learning_rate(self.learning_rate_controller.advance(self.training_steps))
+        self._next_rate_update = self.training_steps
         return True
 
 

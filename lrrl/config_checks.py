@@ -157,7 +157,7 @@ def check_config():
     if controller_binding is None:
         raise ConfigError(
             'lrrl.create_agent.learning_rate_controller is not bound: bind it to '
-            '@FixedLearningRate() or @BanditLearningRate() (see configs/methods/).'
+            '@FixedLearningRate(), @ScheduledLearningRate() or @BanditLearningRate() (see configs/methods/).'
         )
     try:
         controller = _evaluate(controller_binding)

@@ -35,6 +35,19 @@ def load_dopamine_log(run_dir):
     return {int(key.split('_')[1]): value for key, value in data.items()}
 
 
+def arm_labels(episodes):
+    """A name per arm: its rate when each arm kept one distinct rate, else 'arm k'.
+
+    Schedule arms change their rate over time, and several may start equal.
+    """
+    num_arms = sum(1 for c in episodes.columns if c.startswith('p_'))
+    rates = episodes.groupby('arm')['learning_rate']
+    labels = [f'{rates.first()[k]:.3g}' if k in rates.first().index else f'arm {k}' for k in range(num_arms)]
+    if len(set(labels)) < num_arms or (rates.nunique() > 1).any():
+        return [f'arm {k}' for k in range(num_arms)]
+    return labels
+
+
 def iteration_table(run_dir):
     """One row per iteration: returns, episodes, and the share of each arm."""
     episodes = load_trace(run_dir)
@@ -46,10 +59,8 @@ def iteration_table(run_dir):
             'episodes': grouped.size(),
         }
     )
-    rates = episodes.groupby('arm')['learning_rate'].first()
-    for k in range(len(arm_columns)):
-        label = f'share {rates[k]:.3g}' if k in rates.index else f'share arm {k}'
-        table[label] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
+    for k, label in enumerate(arm_labels(episodes)):
+        table[f'share {label}'] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
     logs = load_dopamine_log(run_dir)
     evals = {i: s['eval_average_return'][0] for i, s in logs.items() if s.get('eval_average_return')}
     if evals:
@@ -68,7 +79,6 @@ def plot_run(run_dir, path=None):
     episodes = load_trace(run_dir)
     table = iteration_table(run_dir)
     arm_columns = sorted((c for c in episodes.columns if c.startswith('p_')), key=lambda c: int(c[2:]))
-    rates = episodes.groupby('arm')['learning_rate'].first()
     fig, (ax_return, ax_prob) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     ax_return.plot(episodes['agent_step'], episodes['return'], '.', alpha=0.25, label='training episode')
     ends = episodes.groupby('iteration')['agent_step'].max()
@@ -85,13 +95,13 @@ def plot_run(run_dir, path=None):
     ax_prob.stackplot(
         episodes['agent_step'],
         probabilities.T,
-        labels=[f'{rates.get(k, float("nan")):.3g}' for k in range(len(arm_columns))],
+        labels=arm_labels(episodes),
         alpha=0.8,
     )
     ax_prob.set_ylim(0, 1)
     ax_prob.set_ylabel('arm probability')
     ax_prob.set_xlabel('agent step')
-    ax_prob.legend(title='learning rate', loc='upper left', fontsize=8)
+    ax_prob.legend(title='arm', loc='upper left', fontsize=8)
     fig.suptitle(os.path.basename(os.path.normpath(run_dir)))
     fig.tight_layout()
     path = path or os.path.join(run_dir, 'lr_plot.png')

@@ -139,7 +139,10 @@ class LearningRateFeedbackMixin:
         returns = [r['return'] for r in rows]
         candidates = self._controller.candidates
         counts = statistics['learning_rate_arm_counts'][0]
-        used = ', '.join(f'{candidates[k]:.3g}x{c}' for k, c in enumerate(counts) if c)
+        labels = [f'{rate:.3g}' for rate in candidates]
+        if len(set(labels)) < len(labels):  # schedule arms can share a rate
+            labels = [f'arm{k}={rate:.3g}' for k, rate in enumerate(candidates)]
+        used = ', '.join(f'{labels[k]}x{c}' for k, c in enumerate(counts) if c)
         line = (
             f'[lrrl] iteration {iteration + 1}/{self._num_iterations}: '
             f'train return {np.mean(returns) if returns else float("nan"):.1f} over {len(returns)} episodes'

@@ -168,3 +168,34 @@ def test_classic_control_configs_build_an_agent_that_trains(gin_config, agent_fi
         assert 0 <= action < environment.action_space.n
         assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
         agent._sess.close()
+
+
+@pytest.mark.parametrize('agent_name', ['dqn', 'implicit_quantile'])
+def test_a_schedule_reaches_the_graph_every_update_period(gin_config, agent_name):
+    from lrrl import controllers
+    from lrrl import schedules
+
+    schedule = schedules.ExponentialDecay(1e-2, 1e-2)
+    graph, agent = build_agent(gin_config, agent_name, controllers.ScheduledLearningRate(schedule, update_period=10))
+    ops_before = len(graph.get_operations())
+    for step in range(1, 36):
+        agent._train_step()
+        last_update = (step - 1) // 10 * 10
+        assert agent.get_learning_rate() == pytest.approx(schedule(last_update), rel=1e-6), step
+    assert agent.training_steps == 35
+    assert len(graph.get_operations()) == ops_before
+    agent._sess.close()
+
+
+def test_a_controller_reseeded_after_the_graph_was_built_gets_its_rate_applied(gin_config):
+    """The runner seeds the controller after the agent exists; training uses the seeded arm."""
+    from lrrl import controllers
+
+    controller = controllers.BanditLearningRate(rates=(1e-4, 1e-3, 1e-2, 1e-1))
+    _, agent = build_agent(gin_config, 'dqn', controller)
+    built_with = agent.get_learning_rate()
+    seed = next(s for s in range(100) if (controller.seed(s), controller.rate)[1] != pytest.approx(built_with))
+    assert controller.rate != pytest.approx(agent.get_learning_rate()), seed
+    agent._train_step()
+    assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
+    agent._sess.close()

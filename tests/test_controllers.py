@@ -78,7 +78,7 @@ def test_state_round_trip_continues_identically():
 def test_loading_a_state_with_other_rates_is_refused():
     a = controllers.BanditLearningRate(rates=K5)
     b = controllers.BanditLearningRate(rates=K5[:3])
-    with pytest.raises(ValueError, match='same candidate set'):
+    with pytest.raises(ValueError, match='BanditLearningRate.rates/schedules'):
         b.load_state_dict(a.state_dict())
     with pytest.raises(ValueError, match='FixedLearningRate'):
         controllers.FixedLearningRate(1e-3).load_state_dict(a.state_dict())
@@ -117,9 +117,9 @@ def test_bad_kappa_is_rejected(kappa):
         controllers.BanditLearningRate(rates=K5, episodes_per_round=kappa)
 
 
-def test_bandit_and_controllers_do_not_import_tensorflow():
+def test_bandit_controllers_and_schedules_do_not_import_tensorflow():
     code = (
-        'import sys; import lrrl.bandits, lrrl.controllers; '
+        'import sys; import lrrl.bandits, lrrl.controllers, lrrl.schedules; '
         "bad = [m for m in ('tensorflow', 'jax', 'dopamine') if m in sys.modules]; "
         'print(bad); sys.exit(1 if bad else 0)'
     )

@@ -1,0 +1,40 @@
+"""Optimizers the TF agents can use besides TensorFlow's own.
+
+``AdamRelOptimizer`` is AdamRel (Ellis et al., "Adam on Local Time: Addressing
+Nonstationarity in RL with Relative Adam Timesteps", NeurIPS 2024): Adam whose
+step counter — the t in the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ — restarts at
+0 each time the target network is synced, while the moment estimates are
+kept. Each target update starts a new optimisation problem, and the restart
+gives its first updates Adam's usual bias-corrected magnitude.
+
+The agents (``lrrl.agents``) run ``restart_ops()`` together with the
+target-network sync, so AdamRel combines with any learning-rate controller,
+LRRL included. Select it in gin:
+
+  lrrl.create_agent.optimizer_class = @AdamRelOptimizer
+  AdamRelOptimizer.epsilon = %ADAM_EPSILON
+"""
+
+import gin
+import tensorflow as tf
+
+
+@gin.configurable
+class AdamRelOptimizer(tf.compat.v1.train.AdamOptimizer):
+    """Adam with a step counter that restarts at every target-network sync.
+
+    Arguments as ``tf.compat.v1.train.AdamOptimizer``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False, name='AdamRel'):
+        super().__init__(learning_rate, beta1, beta2, epsilon, use_locking, name)
+
+    def restart_ops(self):
+        """Ops that set the step counter back to 0 (the next update is t = 1).
+
+        TensorFlow's Adam keeps β₁ᵗ and β₂ᵗ (not t) as variables, starting at
+        β₁ and β₂ for the first update: restarting the counter is resetting
+        them to those values. Call after ``minimize`` has created them.
+        """
+        beta1_power, beta2_power = self._get_beta_accumulators()
+        return [beta1_power.assign(self._beta1), beta2_power.assign(self._beta2)]
