@@ -118,7 +118,7 @@ class SlurmCluster:
             f'SlurmctldLogFile={self.path("log", "slurmctld.log")}',
             f'SlurmdLogFile={self.path("log", "slurmd.log")}',
             'SelectType=select/cons_tres',
-            'SelectTypeParameters=CR_Core_Memory',
+            'SelectTypeParameters=CR_Core',
             'ProctrackType=proctrack/linuxproc',
             'TaskPlugin=task/none',
             'JobAcctGatherType=jobacct_gather/none',
