@@ -103,12 +103,14 @@ class Run:
 
 
 def gin_literal(value):
-    """A TOML value as gin source: strings quoted, booleans as True/False."""
+    """An axis value as gin source: strings quoted, booleans as True/False, None."""
+    if value is None:
+        return 'None'
     if isinstance(value, bool):
         return 'True' if value else 'False'
     if isinstance(value, (int, float, str)):
         return repr(value)
-    raise SweepError(f'{value!r} is not allowed as an axis value: it must be a string, a number or a boolean.')
+    raise SweepError(f'{value!r} is not allowed as an axis value: it must be a string, a number, a boolean or None.')
 
 
 def _check_label(where, label):
@@ -255,18 +257,18 @@ def _split_top_level(text):
 
 
 def _command_line_value(text):
-    """A number or quoted string as Python reads it; anything else as a bare string."""
+    """A number, boolean, None or quoted string as Python reads it; anything else as a bare string."""
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
-    return value if isinstance(value, (int, float, str, bool)) else text
+    return value if value is None or isinstance(value, (int, float, str, bool)) else text
 
 
 def parse_axis_flag(text):
     """``NAME:BINDING=V1,V2,...`` (from ``--axis``) as an Axis.
 
-    Values are numbers, booleans or strings (quotes optional); each value is
+    Values are numbers, booleans, None or strings (quotes optional); each value is
     its run folder's label, e.g.
     ``game:atari_lib.create_atari_environment.game_name=Pong,Breakout``.
     """
