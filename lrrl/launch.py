@@ -30,7 +30,7 @@ from lrrl import status
 from lrrl import sweeps
 # Defines --gin_files and --gin_bindings, which the launcher takes for every run
 # (and --base_dir, --seed, which it refuses: see main).
-from lrrl import train
+from lrrl import train  # noqa: F401
 
 flags.DEFINE_string('sweep', None, 'Sweep file (TOML): a path, or a name in configs/sweeps/ or configs/experiments/.')
 flags.DEFINE_string('name', None, "The sweep's folder name (default: the file's name; required without --sweep).")
@@ -74,7 +74,9 @@ def build_sweep(sweep_file, name, axis_flags, seeds_flag, gin_files):
         base = sweeps.load_sweep(sweep_file)
     else:
         if not name:
-            raise sweeps.SweepError('give --sweep=FILE, or --name=NAME with --gin_files/--axis for a command-line sweep.')
+            raise sweeps.SweepError(
+                'give --sweep=FILE, or --name=NAME with --gin_files/--axis for a command-line sweep.'
+            )
         base = sweeps.Sweep(name=name)
     return sweeps.combine(base, name=name, seeds=seeds, axes=axes, gin_files=gin_files)
 

@@ -176,7 +176,9 @@ def _parse_axis(where, name, table):
         at = f'{where}.{label}'
         _check_label(at, label)
         if not isinstance(choice, dict):
-            raise SweepError(f'{at} = {choice!r} is not allowed: a choice is a table with gin_files and/or gin_bindings.')
+            raise SweepError(
+                f'{at} = {choice!r} is not allowed: a choice is a table with gin_files and/or gin_bindings.'
+            )
         unknown = set(choice) - CHOICE_KEYS
         if unknown:
             raise SweepError(f'{at}: unknown key(s) {sorted(unknown)}; a choice has {sorted(CHOICE_KEYS)}.')
@@ -276,7 +278,10 @@ def parse_axis_flag(text):
     name, sep, rest = text.partition(':')
     binding, sep2, values = rest.partition('=')
     if not sep or not sep2 or not name or not binding.strip() or not values.strip():
-        raise SweepError(f'{where} is not allowed: write NAME:BINDING=VALUE1,VALUE2,... (e.g. game:{binding or "X.y"}=A,B).')
+        raise SweepError(
+            f'{where} is not allowed: write NAME:BINDING=VALUE1,VALUE2,... '
+            '(e.g. game:atari_lib.create_atari_environment.game_name=Pong,Breakout).'
+        )
     raw = [v for v in _split_top_level(values)]
     if any(not v for v in raw):
         raise SweepError(f'{where} has an empty value.')
@@ -335,7 +340,9 @@ def expand(sweep, runs_root, extra_bindings=()):
     folders = [run.base_dir for run in runs]
     repeated = sorted({f for f in folders if folders.count(f) > 1})
     if repeated:
-        raise SweepError(f'{sweep.source}: {len(repeated)} run folder(s) would be shared by several runs, e.g. {repeated[0]}.')
+        raise SweepError(
+            f'{sweep.source}: {len(repeated)} run folder(s) would be shared by several runs, e.g. {repeated[0]}.'
+        )
     return runs
 
 

@@ -52,7 +52,8 @@ def install_slurm():
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     # Wait for another apt-get (e.g. a parallel session's) instead of failing.
     lock = ['-o', 'DPkg::Lock::Timeout=600']
-    for command in (['apt-get', *lock, 'update'], ['apt-get', *lock, 'install', '-y', '--no-install-recommends', *PACKAGES]):
+    install = ['apt-get', *lock, 'install', '-y', *PACKAGES]
+    for command in (['apt-get', *lock, 'update'], install):
         result = subprocess.run(command, capture_output=True, text=True, timeout=1200, env=env)
         if result.returncode != 0:
             raise SlurmUnavailable(f'{" ".join(command)} failed: {result.stderr.strip()[-1000:]}')

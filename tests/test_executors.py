@@ -100,7 +100,8 @@ def launch(runs_root, *extra):
 
 
 def run_dirs(runs_root):
-    return sorted(os.path.dirname(p) for p in glob.glob(os.path.join(runs_root, 'cartpole_tiny', '*', 'seed_*', 'run.json')))
+    records = glob.glob(os.path.join(runs_root, 'cartpole_tiny', '*', 'seed_*', 'run.json'))
+    return sorted(os.path.dirname(p) for p in records)
 
 
 def snapshot(run_dir):

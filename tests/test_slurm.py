@@ -45,12 +45,17 @@ def queue_is_empty(array_id):
     return result.returncode == 0 and not result.stdout.strip() or 'Invalid job id' in result.stderr
 
 
+def mid_run(run_dir):
+    current = status.read_status(run_dir)
+    return current and current['state'] == 'running' and 1 <= current['iteration'] < 4
+
+
 def job_info(task):
     return subprocess.run(['scontrol', 'show', 'job', task], capture_output=True, text=True).stdout
 
 
 @pytest.mark.slow
-def test_sweep_as_one_job_array_with_a_requeued_task_resuming_from_its_checkpoint(slurm_cluster, tmp_path):
+def test_sweep_as_one_job_array_whose_requeued_and_preempted_tasks_resume_from_checkpoints(slurm_cluster, tmp_path):
     runs_root = tmp_path / 'runs'
     submitted = run_cli(
         'lrrl.launch', *SWEEP, f'--runs_root={runs_root}', '--executor=slurm', '--slurm_time_min=30', timeout=300
@@ -63,22 +68,27 @@ def test_sweep_as_one_job_array_with_a_requeued_task_resuming_from_its_checkpoin
     assert len(array_ids) == 1  # one job array for the sweep
     array_id = array_ids.pop()
 
-    # Requeue the first task once its run has a checkpoint and before it ends.
-    task, run_dir = sorted(tasks.items())[0]
+    # Mid-run, once each has a checkpoint: task 0 is requeued by an admin (SLURM kills and restarts
+    # it); task 1 gets submitit's preemption signal (SIGUSR2, as before a time limit), on which
+    # submitit checkpoints the call and requeues the task itself.
+    (task, run_dir), (signalled, signalled_dir) = sorted(tasks.items())[:2]
+    interrupts = {
+        run_dir: ['scontrol', 'requeue', task],
+        signalled_dir: ['scancel', '--signal=USR2', signalled],
+    }
 
-    def mid_run():
-        current = status.read_status(run_dir)
-        return current and current['state'] == 'running' and 1 <= current['iteration'] < 4
+    def interrupt_those_mid_run():
+        for folder in [f for f in interrupts if mid_run(f)]:
+            result = subprocess.run(interrupts.pop(folder), capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr
+        return not interrupts
 
-    wait_for(mid_run, f'{run_dir} to pass its first checkpoint')
-    requeue = subprocess.run(['scontrol', 'requeue', task], capture_output=True, text=True)
-    assert requeue.returncode == 0, requeue.stderr
-    # SLURM makes a requeued job eligible only ~2 minutes later (its BeginTime); bring that
-    # forward so the test does not sit idle. The task still goes through a full requeue.
-    wait_for(lambda: 'JobState=PENDING' in job_info(task), f'{task} to be pending again')
-    reason = re.search(r'Reason=\S+', job_info(task)).group(0)
-    print(f'after requeue: {reason}')
-    subprocess.run(['scontrol', 'update', f'JobId={task}', 'StartTime=now'], capture_output=True, text=True)
+    wait_for(interrupt_those_mid_run, 'both runs to pass their first checkpoint')
+    for name in (task, signalled):
+        # SLURM makes a requeued job eligible only ~2 minutes later (its BeginTime); bring that
+        # forward so the test does not sit idle. The task still goes through a full requeue.
+        wait_for(lambda: 'JobState=PENDING' in job_info(name), f'{name} to be pending again')
+        subprocess.run(['scontrol', 'update', f'JobId={name}', 'StartTime=now'], capture_output=True, text=True)
     wait_for(lambda: queue_is_empty(array_id), f'job array {array_id} to finish', poll=2)
 
     for run_dir in tasks.values():
@@ -89,19 +99,20 @@ def test_sweep_as_one_job_array_with_a_requeued_task_resuming_from_its_checkpoin
         assert list(trace['episode']) == list(range(len(trace)))
         assert os.path.exists(os.path.join(run_dir, 'checkpoints', 'sentinel_checkpoint_complete.3'))
 
-    # The requeued task ran twice (submitit appends to its log): the second time it resumed
+    # Each interrupted task ran twice (submitit appends to its log): the second time it resumed
     # from the checkpoint and did not train the iterations it had already checkpointed.
-    log_path = os.path.join(runs_root, 'slurm_tiny', 'slurm', f'{task}_0_log.out')
-    log = open(log_path).read()
-    starts = log.split('[lrrl] SLURM job')
-    assert len(starts) == 3, log[-3000:]  # text before, first start, start after the requeue
-    before, after = starts[1], starts[2]
-    done_before = [int(i) for i in re.findall(r'\[lrrl\] iteration (\d+)/4', before)]
-    done_after = [int(i) for i in re.findall(r'\[lrrl\] iteration (\d+)/4', after)]
-    resumed_at = int(re.search(r'resuming .* at iteration (\d+)/4', after).group(1))
-    assert done_before and resumed_at >= 2
-    assert done_after == list(range(resumed_at, 5))
-    assert resumed_at - 1 >= 1 and set(range(1, resumed_at)) <= set(done_before)
+    for name in (task, signalled):
+        log = open(os.path.join(runs_root, 'slurm_tiny', 'slurm', f'{name}_0_log.out')).read()
+        starts = log.split('[lrrl] SLURM job')
+        assert len(starts) == 3, log[-3000:]  # text before, first start, start after the requeue
+        before, after = starts[1], starts[2]
+        done_before = [int(i) for i in re.findall(r'\[lrrl\] iteration (\d+)/4', before)]
+        done_after = [int(i) for i in re.findall(r'\[lrrl\] iteration (\d+)/4', after)]
+        resumed_at = int(re.search(r'resuming .* at iteration (\d+)/4', after).group(1))
+        assert resumed_at >= 2 and set(range(1, resumed_at)) <= set(done_before)
+        assert done_after == list(range(resumed_at, 5))
+    errors = open(os.path.join(runs_root, 'slurm_tiny', 'slurm', f'{signalled}_0_log.err')).read()
+    assert 'Calling checkpoint method' in errors and f'Requeued job {signalled}' in errors
 
     # Launching the same sweep again submits nothing.
     again = run_cli('lrrl.launch', *SWEEP, f'--runs_root={runs_root}', '--executor=slurm', timeout=300)
