@@ -29,6 +29,8 @@ INSTALL_REQUIRES = [
     'matplotlib==3.11.2',
     'opencv-python==4.11.0.86',
     'tensorboard==2.18.0',
+    # SLURM job arrays for lrrl.launch --executor=slurm.
+    'submitit==1.5.4',
 ]
 
 setup(

@@ -66,6 +66,9 @@ class LearningRateFeedbackMixin:
         self._num_train_episodes = self._trace.truncate(self._start_iteration)
         self._trace_rows = []
         self._iteration = self._start_iteration
+        # Called with the iteration number after each checkpoint (lrrl.train
+        # writes the run's status.json there).
+        self.on_checkpoint = None
 
     @property
     def start_iteration(self):
@@ -163,6 +166,8 @@ class LearningRateFeedbackMixin:
         # starts from the previous checkpoint and drops this iteration's rows.
         self._trace.append(self._trace_rows)
         super()._checkpoint_experiment(iteration)
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(iteration)
 
 
 @gin.configurable

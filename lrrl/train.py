@@ -25,6 +25,7 @@ import gin
 from lrrl import config_checks
 from lrrl import networks  # noqa: F401  (registers the dense IQN networks with gin)
 from lrrl import runner as runner_lib
+from lrrl import status
 from lrrl import trace
 
 flags.DEFINE_string('base_dir', None, 'Run folder: checkpoints, logs and results go here.')
@@ -69,6 +70,17 @@ def parse_config(gin_files, gin_bindings):
     return config_checks.check_config()
 
 
+def configured_num_iterations():
+    """The parsed config's ``Runner.num_iterations`` (Dopamine's default if unbound)."""
+    try:
+        return gin.query_parameter('Runner.num_iterations')
+    except ValueError:
+        import inspect  # pylint: disable=g-import-not-at-top
+        from dopamine.discrete_domains import run_experiment  # pylint: disable=g-import-not-at-top
+
+        return inspect.signature(run_experiment.Runner.__init__).parameters['num_iterations'].default
+
+
 def save_config(base_dir):
     """Writes the run's gin config; keeps an earlier, different one.
 
@@ -111,8 +123,30 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
         raise UsageError(f'--base_dir={base_dir} exists and is not a folder.')
     controller = parse_config(list(gin_files), list(gin_bindings))
     base_dir = os.path.abspath(base_dir)
+    os.makedirs(base_dir, exist_ok=True)
+    # One process per run folder: a second launch stops here (status.RunBusy).
+    with status.run_lock(base_dir):
+        num_iterations = configured_num_iterations()
+        iteration = status.completed_iterations(base_dir)
+        status.write_status(base_dir, 'running', iteration, num_iterations)
+        try:
+            runner = _train(base_dir, controller, seed)
+        except BaseException as e:
+            # Interrupted runs (Ctrl-C, a SLURM requeue's SystemExit) too: the
+            # next launch resumes them from the last checkpoint.
+            error = f'{type(e).__name__}: {e}'
+            status.write_status(base_dir, 'failed', status.completed_iterations(base_dir), num_iterations, error)
+            raise
+        status.write_status(base_dir, 'finished', runner.num_iterations, runner.num_iterations)
+    return runner
+
+
+def _train(base_dir, controller, seed):
     resuming = os.path.isdir(os.path.join(base_dir, 'checkpoints'))
     runner = runner_lib.create_runner(base_dir, seed=seed, learning_rate_controller=controller)
+    runner.on_checkpoint = lambda iteration: status.write_status(
+        base_dir, 'running', iteration + 1, runner.num_iterations
+    )
     save_config(base_dir)
     if runner.start_iteration >= runner.num_iterations:
         print(f'[lrrl] {base_dir} is complete ({runner.num_iterations} iterations); nothing to do.')
@@ -139,6 +173,9 @@ def main(argv):
     except (UsageError, config_checks.ConfigError) as e:
         print(f'lrrl.train: error: {e}', file=sys.stderr)
         sys.exit(2)
+    except status.RunBusy as e:
+        print(f'lrrl.train: {e}', file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == '__main__':

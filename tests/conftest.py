@@ -39,3 +39,26 @@ def gin_config():
 
     yield parse
     gin.clear_config()
+
+
+@pytest.fixture(scope='session')
+def slurm_cluster():
+    """A real one-node SLURM cluster for the session (see tests/slurm_cluster.py).
+
+    Installs slurm-wlm and munge with apt-get where they are missing; skips,
+    saying why, only where that is impossible.
+    """
+    import slurm_cluster as slurm_cluster_lib
+
+    cluster = slurm_cluster_lib.SlurmCluster()
+    try:
+        cluster.start()
+    except slurm_cluster_lib.SlurmUnavailable as e:
+        print(f'\n[slurm] skipping the SLURM tests: {e}')
+        cluster.stop()
+        pytest.skip(f'no SLURM on this machine and it cannot be installed: {e}')
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
