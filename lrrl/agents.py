@@ -12,6 +12,14 @@ A controller whose rate moves with time (a schedule) is advanced every
 ``controller.update_period`` agent steps; for the others the per-step cost is
 one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
+
+Divergence: a rate can make the loss, then the weights, non-finite. After
+every training episode (not every step: one session call per episode, no
+per-step host sync) the agent checks that its online weights are finite; the
+runner checks again before each checkpoint. Non-finite weights raise
+``Divergence`` naming the agent step and the rate in use, so the run stops
+before NaN weights can overwrite a good checkpoint — unless
+``lrrl.create_agent.stop_on_divergence = False``, which only warns.
 """
 
 import math
@@ -34,6 +42,20 @@ _BUNDLE_KEY = 'lrrl_learning_rate_controller'
 AGENTS = ('dqn', 'implicit_quantile')
 
 
+class Divergence(RuntimeError):
+    """The online network's weights became non-finite."""
+
+    def __init__(self, step, learning_rate):
+        self.step = step
+        self.learning_rate = learning_rate
+        super().__init__(
+            f'the online network diverged: its weights are not finite at agent step {step} '
+            f'(learning rate in use: {learning_rate:g}). The run stopped before writing a checkpoint; '
+            'the last checkpoint holds finite weights. Set lrrl.create_agent.stop_on_divergence = False '
+            'to train on regardless.'
+        )
+
+
 class LearningRateControlMixin:
     """Gives a Dopamine TF agent a learning rate that a controller sets.
 
@@ -48,7 +70,9 @@ class LearningRateControlMixin:
         ``RainbowAgent`` / ``ImplicitQuantileAgent`` apply as usual).
     """
 
-    def __init__(self, sess, num_actions, learning_rate_controller=None, optimizer_class=None, **kwargs):
+    def __init__(
+        self, sess, num_actions, learning_rate_controller=None, optimizer_class=None, stop_on_divergence=True, **kwargs
+    ):
         if not isinstance(learning_rate_controller, controllers.LearningRateController):
             raise TypeError(
                 f'{type(self).__name__} needs a learning_rate_controller (e.g. '
@@ -64,8 +88,13 @@ class LearningRateControlMixin:
         self.learning_rate_controller = learning_rate_controller
         self._optimizer_class = optimizer_class
         self._next_rate_update = 0
+        self.stop_on_divergence = stop_on_divergence
+        self._divergence_reported = False
         super().__init__(sess, num_actions, **kwargs)
         self._applied_rate = learning_rate_controller.rate
+        with self._sess.graph.as_default():
+            online = [v for v in self.online_convnet.trainable_variables]
+            self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in online])
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(
@@ -108,8 +137,21 @@ class LearningRateControlMixin:
         """The rate in the graph (what the optimizer uses)."""
         return float(self._sess.run(self.learning_rate))
 
+    def check_weights_finite(self):
+        """Raises ``Divergence`` if the online weights are not finite (see the module doc)."""
+        if self._sess.run(self._weights_finite):
+            return True
+        error = Divergence(self.training_steps, self._applied_rate)
+        if self.stop_on_divergence:
+            raise error
+        if not self._divergence_reported:
+            self._divergence_reported = True
+            print(f'[lrrl] warning: {error}', flush=True)
+        return False
+
     def end_training_episode(self, episode_return):
         """Reports a training episode's raw return; applies a changed rate."""
+        self.check_weights_finite()
         new = self.learning_rate_controller.end_episode(episode_return, self.training_steps)
         self._apply_rate(new)
         return new
@@ -152,6 +194,7 @@ def create_agent(
     agent_name='dqn',
     learning_rate_controller=None,
     optimizer_class=None,
+    stop_on_divergence=True,
     summary_writer=None,
     debug_mode=False,
 ):
@@ -164,6 +207,8 @@ def create_agent(
       learning_rate_controller: the controller, e.g. ``@BanditLearningRate()``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (no
         parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
+      stop_on_divergence: raise ``Divergence`` when the weights become
+        non-finite (default); False only warns and trains on.
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
     """
@@ -174,5 +219,6 @@ def create_agent(
         num_actions=environment.action_space.n,
         learning_rate_controller=learning_rate_controller,
         optimizer_class=optimizer_class,
+        stop_on_divergence=stop_on_divergence,
         summary_writer=summary_writer if debug_mode else None,
     )

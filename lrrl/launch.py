@@ -24,6 +24,7 @@ import sys
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from lrrl import local_executor
 from lrrl import status
@@ -161,6 +162,7 @@ def main(argv):
     for flag, instead in (('base_dir', '--runs_root'), ('seed', '--seeds')):
         if FLAGS[flag].present:
             raise app.UsageError(f'--{flag} is a flag of lrrl.train; lrrl.launch takes {instead}.')
+    logging.set_verbosity(logging.WARNING)  # gin and Dopamine log every file they read at INFO
     try:
         code = launch(FLAGS)
     except (sweeps.SweepError, ValueError) as e:

@@ -162,6 +162,8 @@ class LearningRateFeedbackMixin:
         sys.stdout.flush()
 
     def _checkpoint_experiment(self, iteration):
+        # Never let non-finite weights replace the last good checkpoint.
+        self._agent.check_weights_finite()
         # Trace first: if the process dies between the two writes, the resume
         # starts from the previous checkpoint and drops this iteration's rows.
         self._trace.append(self._trace_rows)

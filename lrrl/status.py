@@ -47,7 +47,8 @@ def read_status(base_dir):
         return None
 
 
-def write_status(base_dir, state, iteration=None, num_iterations=None, error=None):
+def write_status(base_dir, state, iteration=None, num_iterations=None, error=None, **details):
+    """Writes status.json atomically; ``details`` (plain data) are added as fields."""
     if state not in STATES:
         raise ValueError(f'state {state!r} is not allowed: it must be one of {STATES}.')
     status = {
@@ -58,6 +59,7 @@ def write_status(base_dir, state, iteration=None, num_iterations=None, error=Non
         'updated': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
         'host': socket.gethostname(),
         'pid': os.getpid(),
+        **details,
     }
     trace.atomic_write_text(os.path.join(base_dir, STATUS_FILE), json.dumps(status, indent=2) + '\n')
     return status

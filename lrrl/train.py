@@ -22,6 +22,7 @@ from absl import flags
 from absl import logging
 import gin
 
+from lrrl import agents
 from lrrl import config_checks
 from lrrl import networks  # noqa: F401  (registers the dense IQN networks with gin)
 from lrrl import runner as runner_lib
@@ -135,7 +136,12 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
             # Interrupted runs (Ctrl-C, a SLURM requeue's SystemExit) too: the
             # next launch resumes them from the last checkpoint.
             error = f'{type(e).__name__}: {e}'
-            status.write_status(base_dir, 'failed', status.completed_iterations(base_dir), num_iterations, error)
+            details = {}
+            if isinstance(e, agents.Divergence):
+                details = {'diverged_at_step': e.step, 'learning_rate': e.learning_rate}
+            status.write_status(
+                base_dir, 'failed', status.completed_iterations(base_dir), num_iterations, error, **details
+            )
             raise
         status.write_status(base_dir, 'finished', runner.num_iterations, runner.num_iterations)
     return runner
@@ -176,6 +182,9 @@ def main(argv):
     except status.RunBusy as e:
         print(f'lrrl.train: {e}', file=sys.stderr)
         sys.exit(3)
+    except agents.Divergence as e:
+        print(f'lrrl.train: error: {e}', file=sys.stderr)
+        sys.exit(4)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,391 @@
+r"""What LRRL costs, measured side by side: python -m lrrl.bench
+
+  python -m lrrl.bench --out=results/bench/README.md
+
+Four measurements, each printed as it finishes, then one table:
+
+1. Throughput, A/B: stock Dopamine TF DQN (``dqn_agent.DQNAgent`` in Dopamine's
+   ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
+   ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
+   over K(5) (adds the bandit), identical settings, on a real Atari game on
+   this machine's CPU. The three live in one process, each in its own TF
+   graph, and run blocks of training steps in turn, ``--rounds`` times, so
+   that machine noise hits all three alike; a ratio is taken per round.
+2. Bandit cost: one ``Exp3Bandit`` update + draw for K = 2 … 100 arms, in µs,
+   against the wall time of one training episode from (1).
+3. Memory and startup: a fresh process per variant and replay capacity builds
+   the runner and trains ``--memory_steps`` steps; it reports its peak
+   resident memory and the time from launch to its first training step.
+4. Scaling: 1 … N concurrent processes each training the LRRL agent; the
+   aggregate agent steps per second against N × one process.
+
+No timing is asserted anywhere: the benchmark reports, the tests check
+correctness.
+"""
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+
+import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+
+from absl import app
+from absl import flags
+import numpy as np
+
+from lrrl import bandits
+
+flags.DEFINE_string('game', 'Pong', 'Atari game for the throughput, memory and scaling measurements.')
+flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
+flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
+flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
+flags.DEFINE_integer('min_replay_history', 1000, 'Replay warm-up before gradient updates start (Atari default 20000).')
+flags.DEFINE_integer('replay_capacity', 100000, 'Replay capacity for the throughput and scaling runs.')
+flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
+flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')
+flags.DEFINE_list('bandit_arms', ['2', '5', '10', '50', '100'], 'K values for the bandit cost.')
+flags.DEFINE_integer('max_concurrent', 0, 'Largest N for the scaling measurement (0: the number of cores).')
+flags.DEFINE_integer('scaling_steps', 3000, 'Training steps each concurrent process times (after warm-up).')
+flags.DEFINE_string('skip', '', 'Comma-separated parts to skip: throughput, bandit, memory, scaling.')
+flags.DEFINE_string('out', None, 'Write the report (Markdown) here, e.g. results/bench/README.md.')
+flags.DEFINE_string('worker', None, 'Internal: run one measurement process (memory or scaling).')
+flags.DEFINE_string('variant', 'lrrl', 'Internal: stock, fixed or lrrl.')
+flags.DEFINE_integer('capacity', 10000, 'Internal: replay capacity of a worker.')
+flags.DEFINE_integer('threads', 0, 'Internal: TF intra/inter-op threads of a worker (0: TF default).')
+
+FLAGS = flags.FLAGS
+
+VARIANTS = ('stock', 'fixed', 'lrrl')
+K5 = (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4)
+LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
+
+
+def _bindings(game, capacity, min_replay_history):
+    return [
+        f"atari_lib.create_atari_environment.game_name = '{game}'",
+        f'WrappedReplayBuffer.replay_capacity = {capacity}',
+        f'DQNAgent.min_replay_history = {min_replay_history}',
+        'Runner.fine_grained_print_to_console = False',
+        'Runner.use_legacy_logger = False',
+    ]
+
+
+def build_runner(variant, base_dir, game, capacity, min_replay_history):
+    """A runner of one variant in the current default graph, from configs/agents/dqn.gin."""
+    import gin
+    import tensorflow as tf
+    from dopamine.discrete_domains import run_experiment
+    from dopamine.tf.agents.dqn import dqn_agent
+
+    from lrrl import controllers
+    from lrrl import runner as runner_lib
+    from lrrl import train
+
+    files = ['agents/dqn.gin'] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
+    controller = train.parse_config(files, _bindings(game, capacity, min_replay_history))
+    if variant == 'stock':
+        assert isinstance(controller, controllers.FixedLearningRate)
+        # The same gin-configured optimizer class the LRRL agent gets (epsilon included).
+        optimizer_class = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
+
+        def create_stock_agent(sess, environment, summary_writer=None):
+            optimizer = optimizer_class(learning_rate=controller.rate)
+            return dqn_agent.DQNAgent(
+                sess, num_actions=environment.action_space.n, optimizer=optimizer, summary_writer=None
+            )
+
+        return run_experiment.Runner(base_dir, create_stock_agent)
+    return runner_lib.LRRLRunner(base_dir, seed=0, learning_rate_controller=controller)
+
+
+def train_steps(runner, steps):
+    """Runs whole training episodes until ``steps`` agent steps; returns (steps, seconds, episodes)."""
+    from dopamine.discrete_domains import iteration_statistics
+
+    runner._agent.eval_mode = False
+    start = time.perf_counter()
+    count, _, episodes = runner._run_one_phase(steps, iteration_statistics.IterationStatistics(), 'train')
+    return count, time.perf_counter() - start, episodes
+
+
+def measure_throughput(base_dir):
+    import tensorflow as tf
+
+    runners = {}
+    for variant in VARIANTS:
+        graph = tf.Graph()
+        with graph.as_default():
+            runners[variant] = build_runner(
+                variant, os.path.join(base_dir, variant), FLAGS.game, FLAGS.replay_capacity, FLAGS.min_replay_history
+            )
+    for variant, runner in runners.items():
+        train_steps(runner, FLAGS.warmup_steps)
+        print(f'[bench] warmed up {variant}', flush=True)
+    rates = {v: [] for v in VARIANTS}
+    episode_seconds = []
+    for r in range(FLAGS.rounds):
+        order = VARIANTS if r % 2 == 0 else VARIANTS[::-1]
+        for variant in order:
+            steps, seconds, episodes = train_steps(runners[variant], FLAGS.block_steps)
+            rates[variant].append(steps / seconds)
+            if variant == 'lrrl':
+                episode_seconds.append(seconds / max(episodes, 1))
+        print(
+            f'[bench] round {r + 1}/{FLAGS.rounds}: '
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in VARIANTS),
+            flush=True,
+        )
+    update_period = runners['stock']._agent.update_period
+    for runner in runners.values():
+        runner._agent._sess.close()
+    return {'steps_per_second': rates, 'episode_seconds': episode_seconds, 'update_period': update_period}
+
+
+def measure_bandit(arms):
+    costs = {}
+    for k in arms:
+        bandit = bandits.Exp3Bandit(num_arms=k, seed=0)
+        rng = np.random.default_rng(0)
+        feedback = iter(rng.normal(size=1_000_000).tolist())
+
+        def one_round(bandit=bandit, feedback=feedback):
+            bandit.update(next(feedback))
+            bandit.select_arm()
+
+        timer = timeit.Timer(one_round)
+        number, _ = timer.autorange()
+        best = min(timer.repeat(repeat=5, number=number)) / number
+        costs[k] = best * 1e6
+        print(f'[bench] bandit K={k}: {costs[k]:.1f} us per update', flush=True)
+    return costs
+
+
+def _worker_command(kind, variant, capacity, steps, threads=0):
+    return [
+        sys.executable,
+        '-m',
+        'lrrl.bench',
+        f'--worker={kind}',
+        f'--variant={variant}',
+        f'--capacity={capacity}',
+        f'--game={FLAGS.game}',
+        f'--min_replay_history={FLAGS.min_replay_history}',
+        f'--memory_steps={steps}',
+        f'--threads={threads}',
+    ]
+
+
+def _run_worker(command, env=None):
+    env = dict(env or os.environ, **{LAUNCH_TIME_ENV: repr(time.time())})
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _worker_result(process):
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f'bench worker failed ({process.args}):\n{err[-3000:]}')
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure_memory(capacities):
+    results = []
+    for capacity in capacities:
+        for variant in ('stock', 'lrrl'):
+            result = _worker_result(_run_worker(_worker_command('memory', variant, capacity, FLAGS.memory_steps)))
+            results.append(result)
+            print(
+                f'[bench] memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
+                f'first training step after {result["startup_seconds"]:.1f} s',
+                flush=True,
+            )
+    return results
+
+
+def measure_scaling(max_concurrent):
+    results = {}
+    for n in range(1, max_concurrent + 1):
+        # One core's worth of TF threads per process: N processes on N cores.
+        threads = max(1, (os.cpu_count() or 1) // n)
+        env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS='1')
+        processes = [
+            _run_worker(_worker_command('scaling', 'lrrl', FLAGS.replay_capacity, FLAGS.scaling_steps, threads), env)
+            for _ in range(n)
+        ]
+        rates = [_worker_result(p)['steps_per_second'] for p in processes]
+        results[n] = rates
+        print(f'[bench] {n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)', flush=True)
+    return results
+
+
+def run_worker(kind):
+    """One measurement process: build, (warm up,) train, print one JSON line."""
+    import tensorflow as tf
+
+    launched = float(os.environ.get(LAUNCH_TIME_ENV, time.time()))
+    with tempfile.TemporaryDirectory() as base_dir:
+        runner = build_runner(FLAGS.variant, base_dir, FLAGS.game, FLAGS.capacity, FLAGS.min_replay_history)
+        first_step = {}
+        agent = runner._agent
+        original_begin = agent.begin_episode
+
+        def begin_episode(observation):
+            first_step.setdefault('time', time.time())
+            return original_begin(observation)
+
+        agent.begin_episode = begin_episode
+        if kind == 'scaling':
+            train_steps(runner, FLAGS.min_replay_history + 500)
+        steps, seconds, _ = train_steps(runner, FLAGS.memory_steps)
+        del tf
+        result = {
+            'variant': FLAGS.variant,
+            'capacity': FLAGS.capacity,
+            'steps_per_second': steps / seconds,
+            'startup_seconds': first_step['time'] - launched,
+            # ru_maxrss is in KiB on Linux.
+            'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    print(json.dumps(result))
+
+
+def _spread(values):
+    values = np.asarray(values, dtype=float)
+    return float(np.median(values)), float(values.min()), float(values.max())
+
+
+def machine_description():
+    import tensorflow as tf
+
+    cpu = platform.processor() or 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    memory_gb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+    gpus = tf.config.list_physical_devices('GPU')
+    return (
+        f'{cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB RAM, {len(gpus)} GPU(s); '
+        f'Python {platform.python_version()}, TensorFlow {tf.__version__}, {platform.platform()}'
+    )
+
+
+def report(results):
+    """The Markdown report: the machine, the command, the tables."""
+    lines = [
+        '# Benchmark: what LRRL costs',
+        '',
+        f'Machine: {results["machine"]}.',
+        f'Command: `{results["command"]}` ({results["date"]}).',
+        '',
+    ]
+    if 'throughput' in results:
+        t = results['throughput']
+        stock = np.asarray(t['steps_per_second']['stock'])
+        lines += [
+            f'## Throughput, A/B ({FLAGS.game}, CPU, {FLAGS.rounds} rounds of >= {FLAGS.block_steps} training '
+            f'steps per variant, replay warm-up {FLAGS.min_replay_history} steps, a gradient update every '
+            f'{t["update_period"]} agent steps)',
+            '',
+            '| variant | agent steps/s (median, min–max) | gradient updates/s | ratio to stock per round (median, min–max) |',
+            '|---|---|---|---|',
+        ]
+        for variant, label in (
+            ('stock', 'stock Dopamine DQN'),
+            ('fixed', 'harness, fixed rate'),
+            ('lrrl', 'harness, LRRL over K(5)'),
+        ):
+            rates = np.asarray(t['steps_per_second'][variant])
+            median, low, high = _spread(rates)
+            ratio = _spread(rates / stock)
+            lines.append(
+                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
+                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+            )
+        lines.append('')
+    if 'bandit' in results:
+        episode = float(np.median(results['throughput']['episode_seconds'])) if 'throughput' in results else None
+        lines += ['## Bandit cost per update (Exp3Bandit.update + select_arm, best of 5)', '']
+        lines += ['| K arms | µs per update | share of one training episode |', '|---|---|---|']
+        for k, cost in results['bandit'].items():
+            share = f'{cost * 1e-6 / episode:.2e}' if episode else 'n/a'
+            lines.append(f'| {k} | {cost:.1f} | {share} |')
+        if episode:
+            lines.append(f'\nOne {FLAGS.game} training episode took {episode:.2f} s (median, LRRL variant above).')
+        lines.append('')
+    if 'memory' in results:
+        lines += [
+            f'## Peak memory and startup ({FLAGS.game}, one fresh process each, {FLAGS.memory_steps} training steps)',
+            '',
+            '| replay capacity | variant | peak RSS (MB) | launch to first training step (s) |',
+            '|---|---|---|---|',
+        ]
+        for r in results['memory']:
+            lines.append(
+                f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |'
+            )
+        lines += [
+            '',
+            'Dopamine allocates the replay arrays up front but the pages are touched as the '
+            f'buffer fills, so after {FLAGS.memory_steps} steps a 1M-capacity buffer holds only those steps.',
+            '',
+        ]
+    if 'scaling' in results:
+        one = float(np.mean(results['scaling'][1]))
+        lines += [
+            f'## Concurrent runs (LRRL agent, {FLAGS.game}, {FLAGS.scaling_steps} timed steps each after warm-up)',
+            '',
+            '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',
+            '|---|---|---|---|',
+        ]
+        for n, rates in results['scaling'].items():
+            threads = max(1, (os.cpu_count() or 1) // int(n))
+            lines.append(f'| {n} | {threads} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def main(argv):
+    del argv
+    if FLAGS.worker:
+        run_worker(FLAGS.worker)
+        return
+    skip = set(filter(None, FLAGS.skip.split(',')))
+    unknown = skip - {'throughput', 'bandit', 'memory', 'scaling'}
+    if unknown:
+        raise app.UsageError(f'--skip={FLAGS.skip}: unknown part(s) {sorted(unknown)}; allowed: throughput, bandit, memory, scaling.')
+    results = {
+        'machine': machine_description(),
+        'command': 'python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
+        'date': time.strftime('%Y-%m-%d'),
+    }
+    with tempfile.TemporaryDirectory() as base_dir:
+        if 'throughput' not in skip:
+            results['throughput'] = measure_throughput(base_dir)
+    if 'bandit' not in skip:
+        results['bandit'] = measure_bandit([int(k) for k in FLAGS.bandit_arms])
+    if 'memory' not in skip:
+        results['memory'] = measure_memory([int(c) for c in FLAGS.memory_capacities])
+    if 'scaling' not in skip:
+        results['scaling'] = measure_scaling(FLAGS.max_concurrent or os.cpu_count() or 1)
+    text = report(results)
+    print('\n' + text)
+    if FLAGS.out:
+        from lrrl import trace
+
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)
+        trace.atomic_write_text(FLAGS.out, text + '\n')
+        with_json = os.path.splitext(FLAGS.out)[0] + '.json'
+        trace.atomic_write_text(with_json, json.dumps(results, indent=1, default=str) + '\n')
+        print(f'[bench] wrote {FLAGS.out} and {with_json}')
+
+
+if __name__ == '__main__':
+    app.run(main)
