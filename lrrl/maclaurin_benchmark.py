@@ -51,6 +51,9 @@ from lrrl import numpy_optimizers
 from lrrl import rlr
 
 METHODS = ('fixed', 'rlr', 'lrrl')
+# The table also averages the losses over the last TAIL_STEPS steps.
+TAIL_STEPS = 100
+METRICS = ('final_train_loss', 'train_loss_tail', 'test_error', 'test_error_tail')
 LABELS = {'fixed': 'fixed Adam 1e-3', 'rlr': 'RLR scheduler', 'lrrl': 'LRRL'}
 OUTPUT_FILES = (
     'maclaurin_table.md',
@@ -66,18 +69,21 @@ def _is_int(value, minimum):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
 
 
-def train(task, controller, steps, seed):
+def train(task, controller, steps, seed, tail=None):
     """Trains MaclaurinNet for ``steps`` Adam steps with ``controller`` setting the rate.
 
     Returns (losses (steps + 1,) full training loss, nan after divergence;
-    rates (steps,); final test error; the step of divergence or -1).
+    rates (steps,); test errors of the last ``tail`` steps, the last one being
+    the final test error; the step of divergence or -1).
     """
+    tail = min(TAIL_STEPS if tail is None else tail, steps)
     params = task.init_params(np.random.default_rng([seed, 0]))
     batch_rng = np.random.default_rng([seed, 1])
     optimizer = numpy_optimizers.Adam()
     losses = np.full(steps + 1, np.nan)
     rates = np.full(steps, np.nan)
     losses[0] = task.train_loss(params)
+    test_errors = []
     with np.errstate(all='ignore'):
         for t in range(1, steps + 1):
             optimizer.learning_rate = rates[t - 1] = controller.rate
@@ -85,10 +91,12 @@ def train(task, controller, steps, seed):
             optimizer.apply_gradients(params, grads)
             loss = task.train_loss(params)
             if not math.isfinite(loss):
-                return losses, rates, math.inf, t
+                return losses, rates, np.array([math.inf]), t
             losses[t] = loss
+            if t > steps - tail:
+                test_errors.append(task.test_loss(params))
             controller.end_episode(-loss, t)
-    return losses, rates, task.test_loss(params), -1
+    return losses, rates, np.array(test_errors), -1
 
 
 @gin.configurable
@@ -161,11 +169,11 @@ class MaclaurinBenchmark:
             task = maclaurin.MaclaurinTask(seed=seed)
             for method in self.methods:
                 begin = time.time()
-                losses, rates, test_error, diverged_at = train(task, self.controller(method, seed), self.steps, seed)
-                results.add(method, seed, losses, rates, test_error, diverged_at)
+                losses, rates, test_errors, diverged_at = train(task, self.controller(method, seed), self.steps, seed)
+                results.add(method, seed, losses, rates, test_errors, diverged_at)
                 log(
                     f'[lrrl.maclaurin_benchmark] seed {seed} {method:5s}: final loss {losses[-1]:.4g}, test error '
-                    f'{test_error:.4g} ({time.time() - begin:.1f} s)'
+                    f'{test_errors[-1]:.4g} ({time.time() - begin:.1f} s)'
                 )
         return results
 
@@ -177,7 +185,7 @@ class MaclaurinResults:
         self.rates = {m: [] for m in benchmark.methods}
         self.runs = []
 
-    def add(self, method, seed, losses, rates, test_error, diverged_at):
+    def add(self, method, seed, losses, rates, test_errors, diverged_at):
         self.losses[method].append(losses)
         self.rates[method].append(rates)
         diverged = diverged_at >= 0
@@ -186,69 +194,73 @@ class MaclaurinResults:
                 'method': method,
                 'seed': seed,
                 'final_train_loss': math.inf if diverged else float(losses[-1]),
-                'test_error': float(test_error),
-                'mean_log10_rate_last_1000_steps': float(np.mean(np.log10(rates[-1000:]))),
+                'test_error': float(test_errors[-1]),
+                # The last step's loss swings by an order of magnitude from step
+                # to step (see the curves): the mean of the last steps is steadier.
+                'train_loss_tail': math.inf if diverged else float(np.mean(losses[-len(test_errors):])),
+                'test_error_tail': float(np.mean(test_errors)),
+                'mean_log10_rate_last_1000_steps': float(np.nanmean(np.log10(rates[-1000:]))),
                 'diverged': bool(diverged),
                 'diverged_at_step': int(diverged_at),
             }
         )
 
     def table(self):
+        """One row per controller: mean and std over seeds, and the ratio to the baseline."""
         runs = pd.DataFrame(self.runs)
+        fixed = runs[runs['method'] == 'fixed'].set_index('seed') if 'fixed' in self.losses else None
         rows = []
-        fixed = runs[runs['method'] == 'fixed'].set_index('seed')['test_error'] if 'fixed' in self.losses else None
         for method in self.benchmark.methods:
             group = runs[runs['method'] == method]
             ok = group[~group['diverged']]
-            row = {
-                'method': method,
-                'final_train_loss_mean': ok['final_train_loss'].mean(),
-                'final_train_loss_std': ok['final_train_loss'].std(ddof=0),
-                'test_error_mean': ok['test_error'].mean(),
-                'test_error_std': ok['test_error'].std(ddof=0),
-                'diverged': int(group['diverged'].sum()),
-                'seeds': len(group),
-            }
+            row = {'method': method, 'diverged': int(group['diverged'].sum()), 'seeds': len(group)}
+            for column in METRICS:
+                row[f'{column}_mean'] = ok[column].mean()
+                row[f'{column}_std'] = ok[column].std(ddof=0)
             if fixed is not None:
                 # Per seed (same data, init and batches): how many times lower the
                 # test error is than the fixed baseline's; > 1 is better.
-                ratio = fixed.loc[ok['seed']].to_numpy() / ok['test_error'].to_numpy()
-                row['baseline_over_method_geomean'] = float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
-                row['baseline_over_method_min'] = float(ratio.min()) if ratio.size else math.nan
-                row['baseline_over_method_max'] = float(ratio.max()) if ratio.size else math.nan
+                for column in ('test_error', 'test_error_tail'):
+                    ratio = fixed.loc[ok['seed'], column].to_numpy() / ok[column].to_numpy()
+                    row[f'{column}_baseline_ratio_geomean'] = float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
+                    row[f'{column}_baseline_ratio_min'] = float(ratio.min()) if ratio.size else math.nan
+                    row[f'{column}_baseline_ratio_max'] = float(ratio.max()) if ratio.size else math.nan
             rows.append(row)
         return pd.DataFrame(rows)
 
     def markdown(self):
         b = self.benchmark
         table = self.table()
+        tail = min(TAIL_STEPS, b.steps)
         out = io.StringIO()
         out.write(
             f'# MaclaurinNet: fixed Adam 1e-3, the RLR scheduler and LRRL\n\n'
             f'{b.steps} Adam steps (batch 32) per run, {len(b.seeds)} seeds (seed = polynomials, initial weights, '
             f'mini-batches and controller; paired across controllers). RLR and LRRL choose from the '
             f'{len(b.grid)}-point grid {b.grid[0]:g} … {b.grid[-1]:g}; LRRL rounds of κ = {b.steps_per_round} steps. '
-            'Final training loss (MSE on the coefficients, whole training set) and test error (MSE on held-out '
-            'polynomials), mean ± std over seeds. "× baseline" = test error of fixed 1e-3 / test error of the '
-            'controller, per seed: geometric mean [min, max] (> 1 is better than the baseline). Produced by '
-            '`python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n\n'
+            'Training loss: MSE on the coefficients over the whole training set (256 polynomials); test error: the '
+            'same on 256 held-out polynomials. "final" = after the last step; "last '
+            f'{tail}" = mean over the last {tail} steps (the loss swings by up to 10× from step to step late in '
+            'training, so the final value alone is noisy). Mean ± std over seeds. "× baseline" = test error of '
+            'fixed 1e-3 / test error of the controller, per seed: geometric mean [min, max]; > 1 is better than '
+            'the baseline. Produced by `python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n\n'
         )
-        header = ['controller', 'final training loss', 'test error', 'diverged']
-        if 'baseline_over_method_geomean' in table:
-            header.append('× baseline (test)')
+        header = ['controller', 'final training loss', f'training loss, last {tail}', 'final test error',
+                  f'test error, last {tail}', 'diverged']
+        with_ratio = 'test_error_baseline_ratio_geomean' in table
+        if with_ratio:
+            header += ['× baseline (final test)', f'× baseline (test, last {tail})']
         rows = []
         for _, r in table.iterrows():
-            row = [
-                LABELS[r['method']],
-                _mean_std(r['final_train_loss_mean'], r['final_train_loss_std']),
-                _mean_std(r['test_error_mean'], r['test_error_std']),
-                f'{r["diverged"]}/{r["seeds"]}',
-            ]
-            if 'baseline_over_method_geomean' in table:
-                row.append(
-                    f'{r["baseline_over_method_geomean"]:.2f} [{r["baseline_over_method_min"]:.2f}, '
-                    f'{r["baseline_over_method_max"]:.2f}]'
-                )
+            row = [LABELS[r['method']]]
+            row += [_mean_std(r[f'{c}_mean'], r[f'{c}_std']) for c in METRICS]
+            row.append(f'{r["diverged"]}/{r["seeds"]}')
+            if with_ratio:
+                for c in ('test_error', 'test_error_tail'):
+                    row.append(
+                        f'{r[f"{c}_baseline_ratio_geomean"]:.2f} [{r[f"{c}_baseline_ratio_min"]:.2f}, '
+                        f'{r[f"{c}_baseline_ratio_max"]:.2f}]'
+                    )
             rows.append(row)
         out.write(benchmark_io.markdown_table(header, rows))
         return out.getvalue()
@@ -285,11 +297,21 @@ class MaclaurinResults:
         ]
         for name, figure in (
             ('maclaurin_curves.png', self._figure('training loss (whole set)', self.losses, log_x=True)),
-            ('maclaurin_rates.png', self._figure('learning rate', self.rates, log_x=False)),
+            ('maclaurin_rates.png', self._figure(f'learning rate (geometric mean over {RATE_WINDOW} steps)', {m: [_smooth_log(r) for r in rs] for m, rs in self.rates.items()}, log_x=False)),
         ):
             paths.append(benchmark_io.save_figure(figure, output_dir, name))
             plt.close(figure)
         return paths
+
+
+RATE_WINDOW = 100
+
+
+def _smooth_log(rates):
+    # RLR moves the rate every step: a running geometric mean shows its level.
+    window = min(RATE_WINDOW, len(rates))
+    kernel = np.ones(window) / window
+    return 10 ** np.convolve(np.log10(rates), kernel, mode='valid')
 
 
 def _mean_std(mean, std):

@@ -331,7 +331,7 @@ class StationaryResults:
         return self._grid_plot(self._draw_curves, 'objective gap f(x_t) − f* (median over seeds)')
 
     def plot_rates(self):
-        return self._grid_plot(self._draw_rates, 'share of LRRL runs on each rate')
+        return self._grid_plot(self._draw_rates, 'share of LRRL steps on each rate (runs not yet diverged)')
 
     def _grid_plot(self, draw, title):
         import matplotlib
@@ -367,12 +367,19 @@ class StationaryResults:
     def _draw_rates(self, axis, function, optimizer):
         rates = self.rates[function, optimizer]
         candidates = self.benchmark.candidate_rates[optimizer]
-        steps = np.arange(rates.shape[1])
-        with np.errstate(invalid='ignore'):
-            alive = np.maximum(np.sum(~np.isnan(rates), axis=0), 1)
-            shares = [np.sum(rates == r, axis=0) / alive for r in candidates]
-        axis.stackplot(steps, shares, labels=[f'{r:g}' for r in candidates])
+        # Shares over windows of steps (at least one round), so the plot shows
+        # the trend rather than each round's draw.
+        window = max(self.benchmark.steps_per_round, self.benchmark.steps // 100)
+        starts = np.arange(0, rates.shape[1], window)
+        alive = np.add.reduceat(~np.isnan(rates), starts, axis=1).sum(axis=0)
+        if not alive.any():
+            axis.text(0.5, 0.5, 'every LRRL run diverged', ha='center', va='center', transform=axis.transAxes)
+            return
+        used = np.maximum(alive, 1)
+        shares = [np.add.reduceat(rates == r, starts, axis=1).sum(axis=0) / used for r in candidates]
+        axis.stackplot(starts + window / 2, shares, labels=[f'{r:g}' for r in candidates], step='mid')
         axis.set_ylim(0, 1)
+        axis.set_xlim(0, rates.shape[1])
         axis.legend(fontsize=6, loc='upper right')
 
     def write(self, output_dir):
