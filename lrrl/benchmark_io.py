@@ -13,7 +13,6 @@ import math
 import os
 
 import gin
-import numpy as np
 
 from lrrl import trace
 
@@ -75,10 +74,11 @@ def significant(value, digits=3):
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
 
 
-def mean_std(values, digits=3):
-    """'mean ± std' of the finite values, to ``digits`` significant digits."""
-    values = np.asarray(values, dtype=np.float64)
-    return f'{significant(float(np.mean(values)), digits):.{digits}g} ± {significant(float(np.std(values)), digits):.{digits}g}'
+def mean_std(mean, std, digits=3):
+    """'mean ± std' to ``digits`` significant digits ('n/a' when there is no mean)."""
+    if not math.isfinite(mean):
+        return 'n/a'
+    return f'{significant(mean, digits):.{digits}g} ± {significant(std, digits):.{digits}g}'
 
 
 def markdown_table(header, rows):

@@ -132,7 +132,9 @@ class MaclaurinBenchmark:
             )
         for binding, value, low in (('steps', steps, 1), ('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0)):
             if not _is_int(value, low):
-                raise ValueError(f'MaclaurinBenchmark.{binding} = {value!r} is not allowed: it must be an integer >= {low}.')
+                raise ValueError(
+                    f'MaclaurinBenchmark.{binding} = {value!r} is not allowed: it must be an integer >= {low}.'
+                )
         if not _is_int(steps_per_round, 1) or steps_per_round > steps:
             raise ValueError(
                 f'MaclaurinBenchmark.steps_per_round = {steps_per_round!r} is not allowed: it must be an integer in '
@@ -197,7 +199,7 @@ class MaclaurinResults:
                 'test_error': float(test_errors[-1]),
                 # The last step's loss swings by an order of magnitude from step
                 # to step (see the curves): the mean of the last steps is steadier.
-                'train_loss_tail': math.inf if diverged else float(np.mean(losses[-len(test_errors):])),
+                'train_loss_tail': math.inf if diverged else float(np.mean(losses[-len(test_errors) :])),
                 'test_error_tail': float(np.mean(test_errors)),
                 'mean_log10_rate_last_1000_steps': float(np.nanmean(np.log10(rates[-1000:]))),
                 'diverged': bool(diverged),
@@ -222,7 +224,9 @@ class MaclaurinResults:
                 # test error is than the fixed baseline's; > 1 is better.
                 for column in ('test_error', 'test_error_tail'):
                     ratio = fixed.loc[ok['seed'], column].to_numpy() / ok[column].to_numpy()
-                    row[f'{column}_baseline_ratio_geomean'] = float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
+                    row[f'{column}_baseline_ratio_geomean'] = (
+                        float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
+                    )
                     row[f'{column}_baseline_ratio_min'] = float(ratio.min()) if ratio.size else math.nan
                     row[f'{column}_baseline_ratio_max'] = float(ratio.max()) if ratio.size else math.nan
             rows.append(row)
@@ -245,15 +249,21 @@ class MaclaurinResults:
             'fixed 1e-3 / test error of the controller, per seed: geometric mean [min, max]; > 1 is better than '
             'the baseline. Produced by `python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n\n'
         )
-        header = ['controller', 'final training loss', f'training loss, last {tail}', 'final test error',
-                  f'test error, last {tail}', 'diverged']
+        header = [
+            'controller',
+            'final training loss',
+            f'training loss, last {tail}',
+            'final test error',
+            f'test error, last {tail}',
+            'diverged',
+        ]
         with_ratio = 'test_error_baseline_ratio_geomean' in table
         if with_ratio:
             header += ['× baseline (final test)', f'× baseline (test, last {tail})']
         rows = []
         for _, r in table.iterrows():
             row = [LABELS[r['method']]]
-            row += [_mean_std(r[f'{c}_mean'], r[f'{c}_std']) for c in METRICS]
+            row += [benchmark_io.mean_std(r[f'{c}_mean'], r[f'{c}_std']) for c in METRICS]
             row.append(f'{r["diverged"]}/{r["seeds"]}')
             if with_ratio:
                 for c in ('test_error', 'test_error_tail'):
@@ -297,7 +307,14 @@ class MaclaurinResults:
         ]
         for name, figure in (
             ('maclaurin_curves.png', self._figure('training loss (whole set)', self.losses, log_x=True)),
-            ('maclaurin_rates.png', self._figure(f'learning rate (geometric mean over {RATE_WINDOW} steps)', {m: [_smooth_log(r) for r in rs] for m, rs in self.rates.items()}, log_x=False)),
+            (
+                'maclaurin_rates.png',
+                self._figure(
+                    f'learning rate (geometric mean over {RATE_WINDOW} steps)',
+                    {m: [_smooth_log(r) for r in rs] for m, rs in self.rates.items()},
+                    log_x=False,
+                ),
+            ),
         ):
             paths.append(benchmark_io.save_figure(figure, output_dir, name))
             plt.close(figure)
@@ -314,19 +331,15 @@ def _smooth_log(rates):
     return 10 ** np.convolve(np.log10(rates), kernel, mode='valid')
 
 
-def _mean_std(mean, std):
-    if not math.isfinite(mean):
-        return 'n/a'
-    return f'{benchmark_io.significant(mean):.3g} ± {benchmark_io.significant(std):.3g}'
-
-
 FLAGS = flags.FLAGS
 
 
 def define_flags():
     # Only when run as a command, so that both benchmark modules can be imported together.
     flags.DEFINE_string('output_dir', 'results/stationary', 'Folder for the tables and plots.')
-    flags.DEFINE_multi_string('gin_files', ['stationary/maclaurin.gin'], 'Gin files (as given, or relative to configs/).')
+    flags.DEFINE_multi_string(
+        'gin_files', ['stationary/maclaurin.gin'], 'Gin files (as given, or relative to configs/).'
+    )
     flags.DEFINE_multi_string('gin_bindings', [], 'Gin bindings, e.g. MaclaurinBenchmark.steps=1000.')
     flags.DEFINE_bool('overwrite', False, 'Replace the output files if they exist.')
 
@@ -348,7 +361,9 @@ def main(argv):
     paths = results.write(FLAGS.output_dir)
     paths.append(benchmark_io.write_text(FLAGS.output_dir, 'maclaurin_config.gin', config))
     print(results.markdown())
-    print(f'[lrrl.maclaurin_benchmark] {time.time() - begin:.0f} s; wrote {", ".join(os.path.basename(p) for p in paths)}')
+    print(
+        f'[lrrl.maclaurin_benchmark] {time.time() - begin:.0f} s; wrote {", ".join(os.path.basename(p) for p in paths)}'
+    )
 
 
 if __name__ == '__main__':

@@ -54,7 +54,11 @@ def _is_int(value, minimum):
 
 
 def _is_real(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 class ReplayBuffer:
@@ -173,7 +177,7 @@ class RLRLearningRate(controllers.LearningRateController):
             'a list of integers >= 1',
         )
         _check(_is_int(batch_size, 1), 'batch_size', batch_size, 'an integer >= 1')
-        _check(_is_int(replay_capacity, batch_size), 'replay_capacity', replay_capacity, f'an integer >= batch_size')
+        _check(_is_int(replay_capacity, batch_size), 'replay_capacity', replay_capacity, 'an integer >= batch_size')
         if min_replay_size is None:
             min_replay_size = batch_size
         _check(

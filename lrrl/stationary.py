@@ -299,7 +299,7 @@ class StationaryResults:
         out.write(
             f'# Stationary benchmark: LRRL against each fixed rate\n\n'
             f'Final objective gap f(x_T) − f* after {b.steps} steps in dimension {b.dimension}, mean ± std over '
-            f'{b.num_seeds} seeds (random starts in each function\'s domain); LRRL rounds of κ = '
+            f"{b.num_seeds} seeds (random starts in each function's domain); LRRL rounds of κ = "
             f'{b.steps_per_round} steps. "k div" = k runs diverged (non-finite iterate; the mean is over the '
             'others). Rank: among the fixed rates and LRRL (1 = best; any divergence ranks below none; equal '
             'at 3 significant digits share a rank). Produced by `python -m lrrl.stationary` '
@@ -391,7 +391,10 @@ class StationaryResults:
         ]
         from matplotlib import pyplot as plt
 
-        for name, figure in (('functions_curves.png', self.plot_curves()), ('functions_lrrl_rates.png', self.plot_rates())):
+        for name, figure in (
+            ('functions_curves.png', self.plot_curves()),
+            ('functions_lrrl_rates.png', self.plot_rates()),
+        ):
             paths.append(benchmark_io.save_figure(figure, output_dir, name))
             plt.close(figure)
         return paths
@@ -400,7 +403,9 @@ class StationaryResults:
 def _cell(row):
     if row['diverged'] == row['seeds']:
         return f'diverged {row["diverged"]}/{row["seeds"]}'
-    text = f'{benchmark_io.significant(row["mean_final_gap"]):.3g} ± {benchmark_io.significant(row["std_final_gap"]):.3g}'
+    text = (
+        f'{benchmark_io.significant(row["mean_final_gap"]):.3g} ± {benchmark_io.significant(row["std_final_gap"]):.3g}'
+    )
     if row['diverged']:
         text += f' ({row["diverged"]} div)'
     return text
@@ -412,7 +417,9 @@ FLAGS = flags.FLAGS
 def define_flags():
     # Only when run as a command, so that both benchmark modules can be imported together.
     flags.DEFINE_string('output_dir', 'results/stationary', 'Folder for the tables and plots.')
-    flags.DEFINE_multi_string('gin_files', ['stationary/functions.gin'], 'Gin files (as given, or relative to configs/).')
+    flags.DEFINE_multi_string(
+        'gin_files', ['stationary/functions.gin'], 'Gin files (as given, or relative to configs/).'
+    )
     flags.DEFINE_multi_string('gin_bindings', [], 'Gin bindings, e.g. StationaryBenchmark.steps=500.')
     flags.DEFINE_bool('overwrite', False, 'Replace the output files if they exist.')
 

@@ -39,7 +39,11 @@ class TestFunction:
         return float(self.value(self.minimiser(dimension)))
 
     def check_dimension(self, dimension):
-        if isinstance(dimension, bool) or not isinstance(dimension, (int, np.integer)) or dimension < self.min_dimension:
+        if (
+            isinstance(dimension, bool)
+            or not isinstance(dimension, (int, np.integer))
+            or dimension < self.min_dimension
+        ):
             raise ValueError(
                 f'dimension = {dimension!r} is not allowed for {self.name}: it must be an integer >= '
                 f'{self.min_dimension}.'

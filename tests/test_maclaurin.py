@@ -110,6 +110,8 @@ def test_cli_writes_its_table(tmp_path):
     assert table.loc['fixed', 'test_error_baseline_ratio_geomean'] == pytest.approx(1.0)
     again = run_cli('lrrl.maclaurin_benchmark', *args, timeout=300)
     assert again.returncode == 2 and 'pass --overwrite' in again.stderr
-    bad = run_cli('lrrl.maclaurin_benchmark', f'--output_dir={tmp_path / "never"}', '--gin_bindings=MaclaurinTask.degree=-1')
+    bad = run_cli(
+        'lrrl.maclaurin_benchmark', f'--output_dir={tmp_path / "never"}', '--gin_bindings=MaclaurinTask.degree=-1'
+    )
     assert bad.returncode == 2 and 'MaclaurinTask.degree = -1 is not allowed' in bad.stderr
     assert not (tmp_path / 'never').exists()

@@ -11,7 +11,13 @@ from lrrl import numpy_optimizers
 def test_adam_keeps_its_moments_when_the_rate_changes():
     # Adam written out by hand: m, v and the step count run on whatever the rate.
     rates = [1e-3, 1e-1, 1e-2, 1e-1, 1e-3]
-    grads = [np.array([0.5, -2.0]), np.array([1.0, 3.0]), np.array([-1.0, 0.1]), np.array([2.0, 2.0]), np.array([0.3, -0.3])]
+    grads = [
+        np.array([0.5, -2.0]),
+        np.array([1.0, 3.0]),
+        np.array([-1.0, 0.1]),
+        np.array([2.0, 2.0]),
+        np.array([0.3, -0.3]),
+    ]
     param = np.array([1.0, -1.0])
     optimizer = numpy_optimizers.Adam()
     expected = param.copy()

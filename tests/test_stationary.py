@@ -78,8 +78,13 @@ def test_divergence_is_recorded_and_the_bandit_only_sees_finite_feedback():
 
 def test_the_benchmark_ranks_methods_and_a_diverged_one_ranks_last():
     benchmark = stationary.StationaryBenchmark(
-        functions=('rosenbrock',), optimizers=('sgd',), candidate_rates={'sgd': (1e-4, 1e-3, 1.0)},
-        dimension=3, steps=200, num_seeds=3, steps_per_round=5,
+        functions=('rosenbrock',),
+        optimizers=('sgd',),
+        candidate_rates={'sgd': (1e-4, 1e-3, 1.0)},
+        dimension=3,
+        steps=200,
+        num_seeds=3,
+        steps_per_round=5,
     )
     results = benchmark.run(log=lambda *_: None)
     table = results.table().set_index('method')
