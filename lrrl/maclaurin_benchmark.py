@@ -118,7 +118,7 @@ class MaclaurinBenchmark:
         self,
         methods=METHODS,
         steps=10000,
-        num_seeds=5,
+        num_seeds=10,
         first_seed=0,
         grid=rlr.DEFAULT_GRID,
         fixed_rate=1e-3,

@@ -353,15 +353,24 @@ class StationaryResults:
 
     def _draw_curves(self, axis, function, optimizer):
         steps = np.arange(self.benchmark.steps + 1)
+        medians = []
         for method in self.benchmark.methods(optimizer):
             gaps = self.curves[function, optimizer, method]
+            diverged = int(np.isnan(gaps[:, -1]).sum())
             with np.errstate(all='ignore'):
                 # Diverged runs count as +inf in the median (nan would drop them).
                 median = np.median(np.where(np.isnan(gaps), np.inf, gaps), axis=0)
-            style = dict(color='black', linewidth=1.8) if method == LRRL else dict(linewidth=1.0)
+            medians.append(median)
+            style = {'color': 'black', 'linewidth': 1.8} if method == LRRL else {'linewidth': 1.0}
+            label = f'{method} ({diverged} div)' if diverged else method
             # Floor at 1e-12 for the log scale (a gap can reach 0).
-            axis.plot(steps, np.maximum(median, 1e-12), label=method, **style)
+            axis.plot(steps, np.maximum(median, 1e-12), label=label, **style)
         axis.set_yscale('log')
+        # Diverging runs reach ~1e300 before they overflow: show the range that
+        # matters, up to 100 times the largest starting gap.
+        shown = np.concatenate(medians)
+        shown = np.maximum(shown[np.isfinite(shown) & (shown <= 100.0 * max(m[0] for m in medians))], 1e-12)
+        axis.set_ylim(shown.min() / 1.5, shown.max() * 1.5)
         axis.legend(fontsize=6)
 
     def _draw_rates(self, axis, function, optimizer):
@@ -378,6 +387,9 @@ class StationaryResults:
         used = np.maximum(alive, 1)
         shares = [np.add.reduceat(rates == r, starts, axis=1).sum(axis=0) / used for r in candidates]
         axis.stackplot(starts + window / 2, shares, labels=[f'{r:g}' for r in candidates], step='mid')
+        diverged = int(np.isnan(rates[:, -1]).sum())
+        if diverged:
+            axis.text(0.5, 0.5, f'{diverged} of {len(rates)} runs diverged', ha='center', transform=axis.transAxes)
         axis.set_ylim(0, 1)
         axis.set_xlim(0, rates.shape[1])
         axis.legend(fontsize=6, loc='upper right')

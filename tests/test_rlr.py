@@ -164,3 +164,42 @@ def test_non_finite_feedback_is_refused():
     agent = small()
     with pytest.raises(ValueError, match='feedback must be a finite number'):
         agent.end_episode(float('nan'), 0)
+
+
+@pytest.mark.slow
+def test_rlr_drives_a_dqn_agent_on_cartpole_and_resumes(tmp_path):
+    import pandas as pd
+
+    from conftest import run_cli
+
+    run_dir = str(tmp_path / 'run')
+    args = [
+        f'--base_dir={run_dir}',
+        '--gin_files=agents/dqn_cartpole.gin',
+        '--gin_files=methods/rlr.gin',
+        '--gin_bindings=RLRLearningRate.epsilon_decay=20.0',
+        '--gin_bindings=RLRLearningRate.batch_size=4',
+        '--gin_bindings=Runner.training_steps=600',
+        '--gin_bindings=Runner.evaluation_steps=0',
+        '--gin_bindings=Runner.num_iterations=2',
+        '--seed=3',
+    ]
+    first = run_cli('lrrl.train', *args)
+    assert first.returncode == 0, first.stderr[-4000:]
+    trace = pd.read_csv(f'{run_dir}/lr_trace.csv')
+    grid = set(rlr.DEFAULT_GRID)
+    assert set(trace['learning_rate']) <= grid and trace['learning_rate'].nunique() > 1
+    # One-hot probabilities over the 12 grid points, on the rate in use.
+    p = trace.filter(like='p_').to_numpy()
+    assert p.shape[1] == 12 and np.all(p.sum(axis=1) == 1)
+    more = run_cli('lrrl.train', *args[:-2], '--gin_bindings=Runner.num_iterations=3', '--seed=3')
+    assert more.returncode == 0, more.stderr[-4000:]
+    assert 'resuming' in more.stdout
+    resumed = pd.read_csv(f'{run_dir}/lr_trace.csv')
+    pd.testing.assert_frame_equal(resumed[resumed['iteration'] < 2], trace)
+    # The grid index continued from the checkpoint: the first rate of iteration
+    # 3 is within one grid step of the last rate of iteration 2.
+    order = sorted(grid)
+    last = order.index(trace['learning_rate'].iloc[-1])
+    nxt = order.index(resumed.loc[resumed['iteration'] == 2, 'learning_rate'].iloc[0])
+    assert abs(nxt - last) <= 1
