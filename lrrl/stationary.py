@@ -50,9 +50,10 @@ from lrrl import controllers
 from lrrl import numpy_optimizers
 from lrrl import test_functions
 
-# Chosen from a sweep of each rate alone (d = 10, 2,000 steps, 10 seeds; see
-# results/stationary/README.md): each set spans four decades and holds a rate
-# that diverges or oscillates on some functions and one that stalls on others.
+# Chosen after a sweep of single rates (d = 10, 2,000 steps, 10 seeds; the
+# command is in results/stationary/README.md): each set spans four decades and
+# holds a rate that diverges or oscillates on some functions and one that
+# stalls on others.
 DEFAULT_CANDIDATE_RATES = {
     'sgd': (1e-4, 1e-3, 1e-2, 1e-1),
     'adam': (1e-3, 1e-2, 1e-1, 1.0),
