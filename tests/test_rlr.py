@@ -166,6 +166,15 @@ def test_non_finite_feedback_is_refused():
         agent.end_episode(float('nan'), 0)
 
 
+def test_the_rl_method_config_builds_the_rlr_controller(gin_config):
+    from lrrl import config_checks
+
+    gin_config(['agents/dqn.gin', 'methods/rlr.gin'], ["atari_lib.create_atari_environment.game_name = 'Pong'"])
+    controller = config_checks.check_config()
+    assert isinstance(controller, rlr.RLRLearningRate)
+    assert controller.candidates == rlr.DEFAULT_GRID
+
+
 @pytest.mark.slow
 def test_rlr_drives_a_dqn_agent_on_cartpole_and_resumes(tmp_path):
     import pandas as pd

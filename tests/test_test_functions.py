@@ -27,8 +27,7 @@ def test_the_six_functions_are_there():
 @pytest.mark.parametrize('dimension', [1, 2, 7])
 def test_gradient_matches_finite_differences(name, dimension):
     function = test_functions.get(name)
-    if dimension < function.min_dimension:
-        pytest.skip(f'{name} needs d >= {function.min_dimension}')
+    dimension = max(dimension, function.min_dimension)  # Rosenbrock needs d >= 2
     rng = np.random.default_rng(dimension)
     x = function.random_starts(rng, 5, dimension)
     analytic = function.gradient(x)
