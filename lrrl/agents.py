@@ -9,7 +9,7 @@ Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
 A controller whose rate moves with time (a schedule) is advanced every
-``controller.update_period`` agent steps; for the others the per-step cost is
+``controller.rate_update_period`` agent steps; for the others the per-step cost is
 one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
@@ -121,7 +121,7 @@ class LearningRateControlMixin:
     def _advance_learning_rate(self):
         """Moves the controller to the current step; applies its rate if it changed."""
         self._apply_rate(self.learning_rate_controller.advance(self.training_steps))
-        period = self.learning_rate_controller.update_period
+        period = self.learning_rate_controller.rate_update_period
         self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
 
     def _apply_rate(self, rate):

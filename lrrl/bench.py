@@ -37,6 +37,7 @@ import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 
 from absl import app
 from absl import flags
+from absl import logging
 import numpy as np
 
 from lrrl import bandits
@@ -79,7 +80,6 @@ def _bindings(game, capacity, min_replay_history):
 def build_runner(variant, base_dir, game, capacity, min_replay_history):
     """A runner of one variant in the current default graph, from configs/agents/dqn.gin."""
     import gin
-    import tensorflow as tf
     from dopamine.discrete_domains import run_experiment
     from dopamine.tf.agents.dqn import dqn_agent
 
@@ -137,8 +137,7 @@ def measure_throughput(base_dir):
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         print(
-            f'[bench] round {r + 1}/{FLAGS.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in VARIANTS),
+            f'[bench] round {r + 1}/{FLAGS.rounds}: ' + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in VARIANTS),
             flush=True,
         )
     update_period = runners['stock']._agent.update_period
@@ -155,8 +154,8 @@ def measure_bandit(arms):
         feedback = iter(rng.normal(size=1_000_000).tolist())
 
         def one_round(bandit=bandit, feedback=feedback):
-            bandit.update(next(feedback))
             bandit.select_arm()
+            bandit.update(next(feedback))
 
         timer = timeit.Timer(one_round)
         number, _ = timer.autorange()
@@ -294,7 +293,8 @@ def report(results):
             f'steps per variant, replay warm-up {FLAGS.min_replay_history} steps, a gradient update every '
             f'{t["update_period"]} agent steps)',
             '',
-            '| variant | agent steps/s (median, min–max) | gradient updates/s | ratio to stock per round (median, min–max) |',
+            '| variant | agent steps/s (median, min–max) | gradient updates/s '
+            '| ratio to stock per round (median, min–max) |',
             '|---|---|---|---|',
         ]
         for variant, label in (
@@ -328,9 +328,7 @@ def report(results):
             '|---|---|---|---|',
         ]
         for r in results['memory']:
-            lines.append(
-                f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |'
-            )
+            lines.append(f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |')
         lines += [
             '',
             'Dopamine allocates the replay arrays up front but the pages are touched as the '
@@ -354,13 +352,16 @@ def report(results):
 
 def main(argv):
     del argv
+    logging.set_verbosity(logging.WARNING)
     if FLAGS.worker:
         run_worker(FLAGS.worker)
         return
     skip = set(filter(None, FLAGS.skip.split(',')))
     unknown = skip - {'throughput', 'bandit', 'memory', 'scaling'}
     if unknown:
-        raise app.UsageError(f'--skip={FLAGS.skip}: unknown part(s) {sorted(unknown)}; allowed: throughput, bandit, memory, scaling.')
+        raise app.UsageError(
+            f'--skip={FLAGS.skip}: unknown part(s) {sorted(unknown)}; allowed: throughput, bandit, memory, scaling.'
+        )
     results = {
         'machine': machine_description(),
         'command': 'python -m lrrl.bench ' + ' '.join(sys.argv[1:]),

@@ -14,7 +14,7 @@ mean return of those episodes and draws the next arm. Its arms are constant
 rates or, for the paper's "scheduler arms", schedules.
 
 Time is the agent step t (Dopamine's ``training_steps``). A controller whose
-rate moves between episodes sets ``update_period``: the agent then calls
+rate moves between episodes sets ``rate_update_period``: the agent then calls
 ``advance(t)`` every that many steps and applies the rate it returns.
 """
 
@@ -41,7 +41,7 @@ class LearningRateController:
     # Agent steps between calls to ``advance`` during training; None when the
     # rate changes only at the end of an episode (then the agent does no
     # per-step work for it).
-    update_period = None
+    rate_update_period = None
 
     @property
     def rate(self):
@@ -137,12 +137,16 @@ class FixedLearningRate(LearningRateController):
             )
 
 
-def _check_update_period(binding, update_period):
-    if isinstance(update_period, bool) or not isinstance(update_period, (int, np.integer)) or update_period < 1:
+def _check_rate_update_period(binding, rate_update_period):
+    if (
+        isinstance(rate_update_period, bool)
+        or not isinstance(rate_update_period, (int, np.integer))
+        or rate_update_period < 1
+    ):
         raise ValueError(
-            f'{binding} = {update_period!r} is not allowed: it must be a whole number of agent steps >= 1.'
+            f'{binding} = {rate_update_period!r} is not allowed: it must be a whole number of agent steps >= 1.'
         )
-    return int(update_period)
+    return int(rate_update_period)
 
 
 def _check_schedule_state(binding, saved, configured):
@@ -159,7 +163,7 @@ class ScheduledLearningRate(LearningRateController):
 
     Args:
       schedule: a ``lrrl.schedules.LearningRateSchedule``, e.g. ``@ExponentialDecay()``.
-      update_period: agent steps between rate updates in the graph. The rate
+      rate_update_period: agent steps between rate updates in the graph. The rate
         is piecewise constant over such intervals (it is the schedule's value
         at the interval's first step); 1 applies it exactly at every step, at
         the cost of one extra session call per step.
@@ -167,14 +171,16 @@ class ScheduledLearningRate(LearningRateController):
 
     name = 'ScheduledLearningRate'
 
-    def __init__(self, schedule=gin.REQUIRED, update_period=100):
+    def __init__(self, schedule=gin.REQUIRED, rate_update_period=100):
         if not isinstance(schedule, schedules.LearningRateSchedule):
             raise ValueError(
                 f'ScheduledLearningRate.schedule = {schedule!r} is not allowed: it must be a '
                 'learning-rate schedule, e.g. @ExponentialDecay() or @CyclicalRate().'
             )
         self.schedule = schedule
-        self.update_period = _check_update_period('ScheduledLearningRate.update_period', update_period)
+        self.rate_update_period = _check_rate_update_period(
+            'ScheduledLearningRate.rate_update_period', rate_update_period
+        )
         self._step = 0
 
     @property
@@ -216,14 +222,14 @@ class BanditLearningRate(LearningRateController):
         parameters come from gin (e.g. ``Exp3Bandit.decay = 0.9``).
       episodes_per_round: κ >= 1, training episodes per bandit round; the
         round's feedback is the mean raw return of its episodes.
-      update_period: with schedule arms, agent steps between rate updates in
+      rate_update_period: with schedule arms, agent steps between rate updates in
         the graph (see ``ScheduledLearningRate``); unused with constant rates.
     """
 
     name = 'BanditLearningRate'
 
     def __init__(
-        self, rates=None, schedules=None, bandit=bandits.Exp3Bandit, episodes_per_round=1, update_period=100
+        self, rates=None, schedules=None, bandit=bandits.Exp3Bandit, episodes_per_round=1, rate_update_period=100
     ):
         if (rates is None) == (schedules is None):
             raise ValueError(
@@ -243,7 +249,9 @@ class BanditLearningRate(LearningRateController):
             )
         self.episodes_per_round = int(episodes_per_round)
         if schedules is not None:
-            self.update_period = _check_update_period('BanditLearningRate.update_period', update_period)
+            self.rate_update_period = _check_rate_update_period(
+                'BanditLearningRate.rate_update_period', rate_update_period
+            )
         self.bandit = bandit(num_arms=len(self._arms))
         self._step = 0
         self._round_returns = []

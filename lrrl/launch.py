@@ -29,6 +29,7 @@ from absl import logging
 from lrrl import local_executor
 from lrrl import status
 from lrrl import sweeps
+
 # Defines --gin_files and --gin_bindings, which the launcher takes for every run
 # (and --base_dir, --seed, which it refuses: see main).
 from lrrl import train  # noqa: F401
@@ -52,7 +53,7 @@ flags.DEFINE_list('gpus', [], "Local: GPU ids to spread runs over, e.g. '0,1' (d
 flags.DEFINE_integer('runs_per_gpu', 1, 'Local: runs sharing one GPU (each with allow_growth).')
 # SLURM executor.
 flags.DEFINE_string('slurm_partition', None, 'SLURM partition (default: the cluster default).')
-flags.DEFINE_integer('slurm_time_min', 60, "SLURM time limit per task, minutes; a task that reaches it is requeued.")
+flags.DEFINE_integer('slurm_time_min', 60, 'SLURM time limit per task, minutes; a task that reaches it is requeued.')
 flags.DEFINE_integer('slurm_cpus_per_task', 1, 'CPUs per task (also its TF thread count).')
 flags.DEFINE_integer('slurm_gpus_per_task', 0, 'GPUs per task.')
 flags.DEFINE_float('slurm_mem_gb', None, 'Memory per task, GB (default: the cluster default).')

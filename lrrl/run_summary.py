@@ -51,7 +51,6 @@ def arm_labels(episodes):
 def iteration_table(run_dir):
     """One row per iteration: returns, episodes, and the share of each arm."""
     episodes = load_trace(run_dir)
-    arm_columns = sorted((c for c in episodes.columns if c.startswith('p_')), key=lambda c: int(c[2:]))
     grouped = episodes.groupby('iteration')
     table = pd.DataFrame(
         {

@@ -98,7 +98,8 @@ def save_config(base_dir):
         kept = os.path.join(base_dir, f'config.{time.strftime("%Y%m%d-%H%M%S")}.gin')
         os.replace(path, kept)
         print(
-            f'[lrrl] the configuration differs from the one this run folder was launched with; the earlier one is kept in {kept}'
+            '[lrrl] the configuration differs from the one this run folder was launched with; '
+            f'the earlier one is kept in {kept}'
         )
     trace.atomic_write_text(path, text)
     return path

@@ -112,7 +112,8 @@ else:
     with open(ckpt + '/bundle.pkl', 'rb') as f:
         bundle = pickle.load(f)
     assert agent.unbundle(ckpt, 0, bundle)
-print(json.dumps({{'state': controller.state_dict(), 'rate': controller.rate, 'graph_rate': agent.get_learning_rate()}}))
+result = {{'state': controller.state_dict(), 'rate': controller.rate, 'graph_rate': agent.get_learning_rate()}}
+print(json.dumps(result))
 """
 
 

@@ -166,7 +166,10 @@ def test_optimizer_files_combine_with_fixed_and_lrrl_methods(optimizer_file, opt
 
     from lrrl import train
 
-    for method, expected_rates in (('methods/fixed.gin', (fixed_rate,)), ('methods/lrrl_k5.gin', SETS['methods/lrrl_k5.gin'])):
+    for method, expected_rates in (
+        ('methods/fixed.gin', (fixed_rate,)),
+        ('methods/lrrl_k5.gin', SETS['methods/lrrl_k5.gin']),
+    ):
         try:
             controller = train.parse_config(['agents/dqn.gin', method, optimizer_file], [PONG])
             optimizer = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn

@@ -22,7 +22,7 @@ SHORT = [
     '--gin_bindings=DQNAgent.min_replay_history=100',
 ]
 
-THREADS_PROBE = '''
+THREADS_PROBE = """
 import os
 import lrrl
 import tensorflow as tf
@@ -33,7 +33,7 @@ session = tf.compat.v1.Session('', config=config)
 x = tf.random.normal([300, 300])
 session.run(tf.linalg.matmul(x, x))
 print('threads', len(os.listdir('/proc/self/task')))
-'''
+"""
 
 
 def count_threads(env):

@@ -27,8 +27,8 @@ SHORT = [
     'DQNAgent.target_update_period = 50',
     'RainbowAgent.target_update_period = 50',
     # Schedules applied at every step, so the trace can be checked exactly.
-    'ScheduledLearningRate.update_period = 1',
-    'BanditLearningRate.update_period = 1',
+    'ScheduledLearningRate.rate_update_period = 1',
+    'BanditLearningRate.rate_update_period = 1',
 ]
 
 

@@ -55,8 +55,8 @@ def test_known_points_of_the_papers_decays_and_smiths_cycles():
         (lambda: schedules.CyclicalRate(1e-4, 1e-3, 10, mode='exp_range', gamma=1.5), 'CyclicalRate.gamma = 1.5'),
         (lambda: controllers.ScheduledLearningRate(1e-3), 'ScheduledLearningRate.schedule = 0.001'),
         (
-            lambda: controllers.ScheduledLearningRate(schedules.ConstantRate(1e-3), update_period=0),
-            'ScheduledLearningRate.update_period = 0',
+            lambda: controllers.ScheduledLearningRate(schedules.ConstantRate(1e-3), rate_update_period=0),
+            'ScheduledLearningRate.rate_update_period = 0',
         ),
         (lambda: controllers.BanditLearningRate(), 'exactly one of BanditLearningRate.rates'),
         (lambda: controllers.BanditLearningRate(schedules=[]), 'BanditLearningRate.schedules = []'),
@@ -78,8 +78,8 @@ def through_json(state):
 
 def test_scheduled_controller_follows_the_step_and_resumes_where_it_stopped():
     schedule = schedules.ExponentialDecay(1e-3, 1e-4)
-    controller = controllers.ScheduledLearningRate(schedule, update_period=50)
-    assert controller.update_period == 50
+    controller = controllers.ScheduledLearningRate(schedule, rate_update_period=50)
+    assert controller.rate_update_period == 50
     assert controller.rate == 1e-3
     assert controller.advance(2000) == pytest.approx(1e-3 * math.exp(-0.2))
     assert controller.end_episode(12.0, 3000) == pytest.approx(1e-3 * math.exp(-0.3))
@@ -96,14 +96,14 @@ def test_scheduled_controller_follows_the_step_and_resumes_where_it_stopped():
 
 def scheduler_arms(seed=0):
     arms = [schedules.ExponentialDecay(1e-3, d) for d in (1e-4, 2e-4, 3e-4)]
-    controller = controllers.BanditLearningRate(schedules=arms, update_period=10)
+    controller = controllers.BanditLearningRate(schedules=arms, rate_update_period=10)
     controller.seed(seed)
     return controller
 
 
 def test_scheduler_arms_advance_whether_or_not_they_are_played():
     controller = scheduler_arms()
-    assert controller.update_period == 10
+    assert controller.rate_update_period == 10
     step = 0
     for episode in range(30):
         step += 100
@@ -131,8 +131,8 @@ def test_scheduler_arms_round_trip_exactly():
 
 
 def test_constant_arms_need_no_per_step_updates():
-    assert controllers.BanditLearningRate(rates=(1e-3, 2e-3)).update_period is None
-    assert controllers.FixedLearningRate(1e-3).update_period is None
+    assert controllers.BanditLearningRate(rates=(1e-3, 2e-3)).rate_update_period is None
+    assert controllers.FixedLearningRate(1e-3).rate_update_period is None
     fixed = controllers.FixedLearningRate(1e-3)
     assert fixed.advance(10**6) == 1e-3
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import run_cli
 from lrrl import sweeps
 
-SWEEP = '''
+SWEEP = """
 name = "demo"
 seeds = [0, 1]
 gin_files = ["agents/dqn_cartpole.gin"]
@@ -20,7 +20,7 @@ lrrl = { gin_files = ["lrrl/bandit.gin"], gin_bindings = ["BanditLearningRate.ra
 [axes.steps]
 binding = "Runner.training_steps"
 values = [300, 500]
-'''
+"""
 
 
 def write(tmp_path, text, name='sweep.toml'):
@@ -135,7 +135,7 @@ def test_runs_sharing_a_folder_are_refused(tmp_path):
     'extra, message',
     [
         (['--gin_bindings=Runner.not_a_parameter=3'], 'not_a_parameter'),
-        (["--axis=game:atari_lib.create_atari_environment.game_name=Pong,Pongg"], "Did you mean 'Pong'"),
+        (['--axis=game:atari_lib.create_atari_environment.game_name=Pong,Pongg'], "Did you mean 'Pong'"),
         (['--axis=game:atari_lib.create_atari_environment.game_name=Pong,Pong'], 'two runs would share a folder'),
     ],
 )
