@@ -36,6 +36,8 @@ setup(
     version='0.1.0',
     description='LRRL: a bandit that picks the learning rate of a deep-RL agent from its returns',
     packages=find_packages(include=['lrrl', 'lrrl.*']),
+    # Atari reference scores and the paper's reported values, read by lrrl.report.
+    package_data={'lrrl': ['data/*.csv']},
     python_requires='>=3.11,<3.12',
     install_requires=INSTALL_REQUIRES,
     extras_require={

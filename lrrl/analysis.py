@@ -21,7 +21,6 @@ iterations so far (it is restored from the checkpoint on resume) and deletes
 the file four iterations older, so the newest file is the whole record.
 """
 
-import ast
 import dataclasses
 import glob
 import json
@@ -404,7 +403,7 @@ def load_runs(roots):
 
 SCORES = ('max_average_return', 'final_return', 'auc')
 SCORE_DEFINITIONS = {
-    'max_average_return': 'max over iterations of the mean training return of the iteration (the paper\'s metric)',
+    'max_average_return': "max over iterations of the mean training return of the iteration (the paper's metric)",
     'final_return': 'mean training return of the last logged iteration',
     'auc': 'area under the training curve, as the mean over logged iterations of the mean training return',
 }
@@ -445,9 +444,7 @@ def cell_table(tables, scores=None):
             row[f'{score}_std'] = values.std(ddof=1) if len(values) > 1 else np.nan
         logged = sorted(set(with_data['iterations_logged'].astype(int)))
         row['n_seeds'] = len(with_data)
-        row['n_iterations'] = (
-            '' if not logged else str(logged[0]) if len(logged) == 1 else f'{logged[0]}-{logged[-1]}'
-        )
+        row['n_iterations'] = '' if not logged else str(logged[0]) if len(logged) == 1 else f'{logged[0]}-{logged[-1]}'
         row['n_unfinished'] = int((~group['finished'].astype(bool)).sum())
         row['n_runs_without_data'] = int(len(group) - len(with_data))
         row['seeds'] = ','.join(str(s) for s in sorted(group['seed'].dropna().astype(int).unique()))

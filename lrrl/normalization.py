@@ -18,7 +18,7 @@ def _key(game):
     return str(game).lower().replace('_', '').replace(' ', '')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_scores(path=REFERENCE_SCORES):
     """``{normalised game name: (random, human)}``."""
     table = pd.read_csv(path, comment='#')

@@ -10,10 +10,10 @@ import os
 import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt  # after choosing the backend
+import numpy as np
 
-from lrrl import metrics  # noqa: E402
+from lrrl import metrics
 
 
 def save(fig, path, dpi=100):
@@ -39,8 +39,10 @@ def learning_curves(iterations, title=''):
     """Mean training return per iteration, one line per method, shaded mean ± std over seeds."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for method, runs in iterations.groupby('method', sort=True):
-        mean, std, count = mean_and_std_over_runs(runs)
-        (line,) = ax.plot(mean.index, mean.to_numpy(), marker='o', markersize=3, label=f'{method} (n={runs["run_dir"].nunique()})')
+        mean, std, _ = mean_and_std_over_runs(runs)
+        (line,) = ax.plot(
+            mean.index, mean.to_numpy(), marker='o', markersize=3, label=f'{method} (n={runs["run_dir"].nunique()})'
+        )
         ax.fill_between(mean.index, (mean - std).to_numpy(), (mean + std).to_numpy(), alpha=0.2, color=line.get_color())
     ax.set_xlabel('iteration')
     ax.set_ylabel('mean training return')
@@ -67,7 +69,9 @@ def learning_rates(iterations, candidates, title=''):
     fig, (ax_rate, ax_heat) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
     log_rates = _by_iteration(iterations.assign(log_rate=np.log10(iterations['learning_rate'])), 'log_rate')
     mean_log = log_rates.mean(axis=1)
-    ax_rate.plot(mean_log.index, 10 ** mean_log.to_numpy(), marker='o', markersize=3, label='rate used (mean over seeds)')
+    ax_rate.plot(
+        mean_log.index, 10 ** mean_log.to_numpy(), marker='o', markersize=3, label='rate used (mean over seeds)'
+    )
     for rate in candidates:
         ax_rate.axhline(rate, color='gray', linewidth=0.5, linestyle=':')
     ax_rate.set_yscale('log')
@@ -104,13 +108,17 @@ def aggregate(intervals, normalized_scores, score_label, thresholds=None):
     fig, (ax_bar, ax_profile) = plt.subplots(1, 2, figsize=(11, 4))
     methods = list(intervals['method'])
     iqm = intervals['iqm'].to_numpy(dtype=float)
-    errors = np.stack([iqm - intervals['iqm_low'].to_numpy(dtype=float), intervals['iqm_high'].to_numpy(dtype=float) - iqm])
+    errors = np.stack(
+        [iqm - intervals['iqm_low'].to_numpy(dtype=float), intervals['iqm_high'].to_numpy(dtype=float) - iqm]
+    )
     ax_bar.barh(range(len(methods)), iqm, xerr=errors, capsize=4, color='tab:blue', alpha=0.7)
     ax_bar.set_yticks(range(len(methods)))
     ax_bar.set_yticklabels(methods, fontsize=8)
     ax_bar.set_xlabel(f'IQM of {score_label} (95% stratified bootstrap CI)')
     if thresholds is None:
-        values = np.concatenate([np.concatenate([np.ravel(v) for v in by_game.values()]) for by_game in normalized_scores.values()])
+        values = np.concatenate(
+            [np.concatenate([np.ravel(v) for v in by_game.values()]) for by_game in normalized_scores.values()]
+        )
         low, high = float(np.min(values)), float(np.max(values))
         span = high - low or 1.0
         thresholds = np.linspace(low - 0.05 * span, high + 0.05 * span, 101)

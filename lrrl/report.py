@@ -76,8 +76,15 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
             targets = list(here.index[here['method'] == row.method])
         value = f'{row.mean:,.0f}' + (f' ± {row.std:,.0f}' if not pd.isna(row.std) else '')
         for index in targets:
-            cell_runs = runs[(runs['agent'] == row.agent) & (runs['game'] == row.game) & (runs['method'] == cells.loc[index, 'method'])]
-            at_scale = ((cell_runs['num_iterations'] >= PAPER_ITERATIONS) & (cell_runs['training_steps'] >= PAPER_TRAINING_STEPS)).all()
+            cell_runs = runs[
+                (runs['agent'] == row.agent)
+                & (runs['game'] == row.game)
+                & (runs['method'] == cells.loc[index, 'method'])
+            ]
+            at_scale = (
+                (cell_runs['num_iterations'] >= PAPER_ITERATIONS)
+                & (cell_runs['training_steps'] >= PAPER_TRAINING_STEPS)
+            ).all()
             text[index] = f'{value} ({row.description}{"" if at_scale else "; different scale"})'
     return text
 
@@ -105,9 +112,7 @@ def normalized_scores(scores, score='max_average_return'):
     for (method, game), runs in scores[scores['game'].astype(str).isin(used)].groupby(['method', 'game']):
         values = runs[score].dropna().to_numpy(dtype=float)
         if len(values):
-            by_method.setdefault(method, {})[game] = (
-                normalization.human_normalized(values, game) if known else values
-            )
+            by_method.setdefault(method, {})[game] = normalization.human_normalized(values, game) if known else values
     return by_method, label, left_out
 
 
@@ -142,7 +147,16 @@ def improvement_probabilities(by_method, lrrl_methods, reps, seed):
             x = {g: by_method[method][g] for g in games}
             y = {g: by_method[baseline][g] for g in games}
             p, low, high = metrics.bootstrap_interval(metrics.probability_of_improvement, x, y, reps=reps, seed=seed)
-            rows.append({'method': method, 'baseline': baseline, 'games': len(games), 'probability': p, 'low': low, 'high': high})
+            rows.append(
+                {
+                    'method': method,
+                    'baseline': baseline,
+                    'games': len(games),
+                    'probability': p,
+                    'low': low,
+                    'high': high,
+                }
+            )
     return pd.DataFrame(rows, columns=['method', 'baseline', 'games', 'probability', 'low', 'high'])
 
 
@@ -180,7 +194,17 @@ def markdown_table(header, rows, bold=None):
     return '\n'.join(lines) + '\n'
 
 
-_LATEX_SPECIAL = {'&': r'\&', '%': r'\%', '$': r'\$', '#': r'\#', '_': r'\_', '{': r'\{', '}': r'\}', '~': r'\textasciitilde{}', '^': r'\^{}'}
+_LATEX_SPECIAL = {
+    '&': r'\&',
+    '%': r'\%',
+    '$': r'\$',
+    '#': r'\#',
+    '_': r'\_',
+    '{': r'\{',
+    '}': r'\}',
+    '~': r'\textasciitilde{}',
+    '^': r'\^{}',
+}
 
 
 def _latex_escape(text):
@@ -206,7 +230,19 @@ def latex_table(header, rows, bold=None, caption=''):
 
 
 def per_game_display(cells, extra_keys):
-    header = [*extra_keys, 'agent', 'game', 'method', 'max average return', 'final return', 'AUC', 'seeds', 'iterations', 'notes', 'paper']
+    header = [
+        *extra_keys,
+        'agent',
+        'game',
+        'method',
+        'max average return',
+        'final return',
+        'AUC',
+        'seeds',
+        'iterations',
+        'notes',
+        'paper',
+    ]
     rows = []
     for _, cell in cells.iterrows():
         notes = []
@@ -254,7 +290,13 @@ def aggregate_display(intervals):
 def improvement_display(improvement):
     header = ['group', 'LRRL method', 'baseline', 'games', 'P(LRRL > baseline) [95% CI]']
     rows = [
-        [str(r['group']), str(r['method']), str(r['baseline']), str(r['games']), _interval(r['probability'], r['low'], r['high'])]
+        [
+            str(r['group']),
+            str(r['method']),
+            str(r['baseline']),
+            str(r['games']),
+            _interval(r['probability'], r['low'], r['high']),
+        ]
         for _, r in improvement.iterrows()
     ]
     return header, rows
@@ -289,7 +331,9 @@ def build_report(tables, reps=10000, seed=0):
         group_name = ', '.join(str(g) for g in (group if isinstance(group, tuple) else (group,)))
         by_method, label, left_out = normalized_scores(group_scores)
         if left_out:
-            notes.append(f'{group_name}: games without reference scores left out of the aggregates: {", ".join(left_out)}.')
+            notes.append(
+                f'{group_name}: games without reference scores left out of the aggregates: {", ".join(left_out)}.'
+            )
         if not by_method:
             continue
         normalized[group_name] = (by_method, label)
@@ -320,10 +364,21 @@ def build_report(tables, reps=10000, seed=0):
         at_scale = s['num_iterations'] >= PAPER_ITERATIONS and s['training_steps'] >= PAPER_TRAINING_STEPS
         notes.append(
             f'scale: runs of {int(s["num_iterations"])} iterations x {int(s["training_steps"]):,} training steps'
-            + ('' if at_scale else f' (the paper: {PAPER_ITERATIONS} x {PAPER_TRAINING_STEPS:,}; values are not comparable with it)')
+            + (
+                ''
+                if at_scale
+                else f' (the paper: {PAPER_ITERATIONS} x {PAPER_TRAINING_STEPS:,}; values are not comparable with it)'
+            )
             + '.'
         )
-    return {'scores': scores, 'cells': cells, 'aggregate': aggregate, 'improvement': improvement, 'normalized': normalized, 'notes': notes}
+    return {
+        'scores': scores,
+        'cells': cells,
+        'aggregate': aggregate,
+        'improvement': improvement,
+        'normalized': normalized,
+        'notes': notes,
+    }
 
 
 def write_plots(tables, report, out_dir):
@@ -338,7 +393,9 @@ def write_plots(tables, report, out_dir):
         written.append(plots.save(fig, os.path.join(out_dir, f'curves_{_slug(agent, game)}.png')))
         for method, method_runs in runs[runs['controller'] == LRRL_CONTROLLER].groupby('method'):
             candidates = [float(r) for r in method_runs['candidates'].iloc[0].split(',')]
-            fig = plots.learning_rates(method_runs, candidates, title=f'{game} ({agent}), {method}: rate chosen by LRRL')
+            fig = plots.learning_rates(
+                method_runs, candidates, title=f'{game} ({agent}), {method}: rate chosen by LRRL'
+            )
             written.append(plots.save(fig, os.path.join(out_dir, f'lr_{_slug(agent, game, method)}.png')))
     for group, (by_method, label) in report['normalized'].items():
         intervals = report['aggregate'][report['aggregate']['group'] == group]
@@ -367,7 +424,12 @@ def write_report(run_roots, out_dir, reps=10000, seed=0, with_plots=True):
     written.append(_write_csv(os.path.join(out_dir, 'per_game.csv'), cells))
     written.append(_write_text(os.path.join(out_dir, 'per_game.md'), per_game_md))
     written.append(_write_text(os.path.join(out_dir, 'per_game.tex'), latex_table(header, rows, bold, caption)))
-    sections = ['# Results\n\n', f'Runs from: {", ".join(run_roots)} ({len(tables.runs)} run folders).\n\n', '## Per game and method\n\n', per_game_md]
+    sections = [
+        '# Results\n\n',
+        f'Runs from: {", ".join(run_roots)} ({len(tables.runs)} run folders).\n\n',
+        '## Per game and method\n\n',
+        per_game_md,
+    ]
     sections.append(
         '\nBold: the method whose mean ± std interval of max average return lies above every other '
         "method's in that game. Paper: the value reported for v1 (approximate, from reviews; "
@@ -389,7 +451,7 @@ def write_report(run_roots, out_dir, reps=10000, seed=0, with_plots=True):
         sections += [f'\n## {title}\n\n', table_md]
     sections.append(
         f'\nIntervals: 95% percentile intervals of a stratified bootstrap (runs resampled within each game, '
-        f'{reps} replicates, seed {seed}); IQM: mean of the middle 50% of all runs\' scores (Agarwal et al. 2021).\n'
+        f"{reps} replicates, seed {seed}); IQM: mean of the middle 50% of all runs' scores (Agarwal et al. 2021).\n"
     )
     if report['notes']:
         sections += ['\n## Notes\n\n', ''.join(f'- {note}\n' for note in report['notes'])]
@@ -411,7 +473,9 @@ def main(argv):
         sys.exit(2)
     for note in report['notes']:
         print(f'[lrrl.report] {note}')
-    print(f'[lrrl.report] wrote {len(written)} files to {FLAGS.out}: ' + ', '.join(os.path.basename(p) for p in written))
+    print(
+        f'[lrrl.report] wrote {len(written)} files to {FLAGS.out}: ' + ', '.join(os.path.basename(p) for p in written)
+    )
 
 
 if __name__ == '__main__':

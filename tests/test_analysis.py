@@ -98,7 +98,9 @@ def test_stratified_bootstrap_keeps_each_games_runs_and_is_reproducible():
 
 
 def test_performance_profile_is_the_fraction_of_runs_above_each_threshold():
-    profile = metrics.performance_profile({'a': np.array([0.0, 1.0]), 'b': np.array([2.0, 2.0, 0.0, 0.0])}, [-1, 0.5, 1.5, 3])
+    profile = metrics.performance_profile(
+        {'a': np.array([0.0, 1.0]), 'b': np.array([2.0, 2.0, 0.0, 0.0])}, [-1, 0.5, 1.5, 3]
+    )
     np.testing.assert_allclose(profile, [1.0, (0.5 + 0.5) / 2, (0.0 + 0.5) / 2, 0.0])
 
 
@@ -121,7 +123,9 @@ def test_best_method_is_bold_only_where_its_interval_clears_the_others():
 
 def hand_scores(run_dir):
     """Max, final and mean of the per-iteration training return, read straight from the newest log."""
-    logs = sorted(glob.glob(os.path.join(run_dir, 'logs', 'log_*')), key=lambda p: int(re.search(r'(\d+)$', p).group(1)))
+    logs = sorted(
+        glob.glob(os.path.join(run_dir, 'logs', 'log_*')), key=lambda p: int(re.search(r'(\d+)$', p).group(1))
+    )
     with open(logs[-1], 'rb') as f:
         data = pickle.load(f)
     returns = [data[f'iteration_{i}']['train_average_return'][0] for i in range(len(data))]

@@ -1,7 +1,5 @@
 """The report command and its plots, on real runs; the paper column and Atari normalisation on synthetic scores."""
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,9 +84,21 @@ def test_report_on_real_runs_writes_tables_notes_and_plots(cartpole_runs, tmp_pa
     out = tmp_path / 'out'
     result = run_cli('lrrl.report', f'--runs={cartpole_runs}', f'--out={out}', '--bootstrap_reps=300')
     assert result.returncode == 0, result.stderr[-4000:]
-    for name in ('report.md', 'per_game.csv', 'per_game.md', 'per_game.tex', 'aggregate.csv', 'aggregate.tex',
-                 'improvement.csv', 'improvement.md', 'runs.csv', 'iterations.csv', 'curves_dqn_CartPole.png',
-                 'aggregate_dqn.png', 'lr_dqn_CartPole_lrrl_0.0001_0.001_0.01.png'):
+    for name in (
+        'report.md',
+        'per_game.csv',
+        'per_game.md',
+        'per_game.tex',
+        'aggregate.csv',
+        'aggregate.tex',
+        'improvement.csv',
+        'improvement.md',
+        'runs.csv',
+        'iterations.csv',
+        'curves_dqn_CartPole.png',
+        'aggregate_dqn.png',
+        'lr_dqn_CartPole_lrrl_0.0001_0.001_0.01.png',
+    ):
         assert (out / name).stat().st_size > 0, name
     tables = analysis.load_runs([str(cartpole_runs)])
     expected = analysis.cell_table(tables).set_index('method')
