@@ -214,7 +214,7 @@ def _latex_escape(text):
 
 def latex_table(header, rows, bold=None, caption=''):
     bold = bold or [False] * len(rows)
-    lines = [r'\begin{table}[t]', r'\centering', r'\begin{tabular}{' + 'l' * len(header) + '}', r'\toprule']
+    lines = ['% needs \\usepackage{booktabs}', r'\begin{table}[t]', r'\centering', r'\begin{tabular}{' + 'l' * len(header) + '}', r'\toprule']
     lines.append(' & '.join(_latex_escape(h) for h in header) + r' \\')
     lines.append(r'\midrule')
     for row, strong in zip(rows, bold):
