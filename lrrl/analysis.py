@@ -1,8 +1,10 @@
 """Run folders back as pandas tables, and the per-game scores the paper reports.
 
-A run folder is what ``python -m lrrl.train --base_dir=DIR`` writes (or the
-sweep launcher, which adds ``run.json`` and ``status.json``). ``load_runs``
-finds every run folder under the given roots and returns three tables:
+A run folder is what ``python -m lrrl.train --base_dir=DIR`` writes (with a
+``run.json`` holding its seed, gin files and bindings), or what the sweep
+launcher writes (its ``run.json`` adds the sweep and labels; ``status.json``).
+``load_runs`` finds every run folder under the given roots and returns three
+tables:
 
 - ``runs``: one row per run folder: its settings (agent, game, method, seed,
   controller, candidate set, optimizer, the launcher's labels, and any gin
@@ -221,17 +223,19 @@ def find_run_folders(roots):
     """Every run folder at or below each root (a run folder's own subfolders are not searched)."""
     if isinstance(roots, str):
         roots = [roots]
-    found = []
+    # Paths stay as given (relative roots give relative run folders), so tables
+    # made from runs/... name runs/..., not the machine's absolute path.
+    found = {}
     for root in roots:
         if not os.path.isdir(root):
             raise NoRunsError(f'--runs={root}: no such folder.')
         for folder, subfolders, _ in os.walk(root):
             if is_run_folder(folder):
-                found.append(os.path.abspath(folder))
+                found.setdefault(os.path.abspath(folder), os.path.normpath(folder))
                 subfolders[:] = []
             else:
                 subfolders.sort()
-    return sorted(set(found))
+    return sorted(found.values())
 
 
 def read_dopamine_log(run_dir):
@@ -278,7 +282,7 @@ def _iteration_rows(logs):
 
 def read_run(run_dir, method_files=None):
     """Reads one run folder into a ``RunRecord`` (no TensorFlow)."""
-    run_dir = os.path.abspath(run_dir)
+    run_dir = os.path.normpath(run_dir)
     launch = _read_json(os.path.join(run_dir, RUN_SETTINGS)) or {}
     status = _read_json(os.path.join(run_dir, RUN_STATUS)) or {}
     # config.gin is written when a launch starts; operative_config.gin when it
@@ -296,6 +300,8 @@ def read_run(run_dir, method_files=None):
     candidates = _binding(bindings, 'BanditLearningRate.rates') if controller == 'BanditLearningRate' else None
     if controller == 'FixedLearningRate':
         candidates = (_binding(bindings, 'FixedLearningRate.rate'),)
+    # run.json is written by lrrl.train (and by the sweep launcher); a folder
+    # named seed_N is the fallback for runs made before it was.
     seed = launch.get('seed', _seed_from_path(run_dir))
     num_iterations = _binding(bindings, 'Runner.num_iterations')
     settings = {

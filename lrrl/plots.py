@@ -13,8 +13,6 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # after choosing the backend
 import numpy as np
 
-from lrrl import metrics
-
 
 def save(fig, path, dpi=100):
     tmp = f'{path}.tmp.{os.getpid()}.png'
@@ -99,34 +97,30 @@ def learning_rates(iterations, candidates, title=''):
     return fig
 
 
-def aggregate(intervals, normalized_scores, score_label, thresholds=None):
-    """IQM bars with their 95% intervals, and performance profiles, one entry per method.
+def aggregate(estimates, thresholds, profiles, score_label):
+    """IQM bars with their 95% intervals, and performance profiles with their bands, one entry per method.
 
-    ``intervals``: rows with ``method``, ``iqm``, ``iqm_low``, ``iqm_high``;
-    ``normalized_scores``: ``{method: {game: per-run scores}}``.
+    ``estimates``: rows with ``method``, ``iqm``, ``iqm_low``, ``iqm_high``;
+    ``profiles``: ``{method: (profile, low, high)}`` over ``thresholds``
+    (``lrrl.intervals.performance_profiles``).
     """
     fig, (ax_bar, ax_profile) = plt.subplots(1, 2, figsize=(11, 4))
-    methods = list(intervals['method'])
-    iqm = intervals['iqm'].to_numpy(dtype=float)
+    methods = list(estimates['method'])
+    iqm = estimates['iqm'].to_numpy(dtype=float)
     errors = np.stack(
-        [iqm - intervals['iqm_low'].to_numpy(dtype=float), intervals['iqm_high'].to_numpy(dtype=float) - iqm]
+        [iqm - estimates['iqm_low'].to_numpy(dtype=float), estimates['iqm_high'].to_numpy(dtype=float) - iqm]
     )
     ax_bar.barh(range(len(methods)), iqm, xerr=errors, capsize=4, color='tab:blue', alpha=0.7)
     ax_bar.set_yticks(range(len(methods)))
     ax_bar.set_yticklabels(methods, fontsize=8)
     ax_bar.set_xlabel(f'IQM of {score_label} (95% stratified bootstrap CI)')
-    if thresholds is None:
-        values = np.concatenate(
-            [np.concatenate([np.ravel(v) for v in by_game.values()]) for by_game in normalized_scores.values()]
-        )
-        low, high = float(np.min(values)), float(np.max(values))
-        span = high - low or 1.0
-        thresholds = np.linspace(low - 0.05 * span, high + 0.05 * span, 101)
     for method in methods:
-        ax_profile.plot(thresholds, metrics.performance_profile(normalized_scores[method], thresholds), label=method)
+        profile, low, high = profiles[method]
+        (line,) = ax_profile.plot(thresholds, profile, label=method)
+        ax_profile.fill_between(thresholds, low, high, alpha=0.2, color=line.get_color())
     ax_profile.set_xlabel(f'{score_label} threshold τ')
     ax_profile.set_ylabel('fraction of runs with score > τ')
-    ax_profile.set_title('performance profile')
+    ax_profile.set_title('performance profile (95% CI)')
     ax_profile.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -11,13 +11,13 @@ and writes to ``--out`` (see README, "Tables and plots"):
   final-iteration return and the area under the curve (mean ± std over seeds),
   seeds and iterations behind each cell, and the paper's value where known;
 - ``aggregate.{csv,md,tex}``: per method, IQM and mean of human-normalised
-  max average returns with 95% stratified bootstrap intervals;
-- ``improvement.{csv,md,tex}``: probability of improvement of each LRRL
-  method over each baseline, with its interval;
+  max average returns with 95% stratified bootstrap intervals (rliable);
+- ``improvement.{csv,md,tex}``: rliable's probability of improvement of each
+  LRRL method over each baseline, with its interval;
 - ``runs.csv`` (one row per run, with its scores), ``iterations.csv`` (the long
   per-iteration table);
 - PNG plots: ``curves_<agent>_<game>.png``, ``lr_<agent>_<game>_<method>.png``
-  (LRRL runs), ``aggregate_<agent>.png``.
+  (LRRL runs), ``aggregate_<agent>.png`` (IQM bars, rliable's performance profiles).
 
 No run folder under ``--runs`` is an error (exit 2) and nothing is written.
 """
@@ -32,13 +32,15 @@ import numpy as np
 import pandas as pd
 
 from lrrl import analysis
-from lrrl import metrics
+from lrrl import intervals
 from lrrl import normalization
 from lrrl import trace
 
 flags.DEFINE_multi_string('runs', [], 'Folder(s) holding run folders (searched recursively).')
 flags.DEFINE_string('out', None, 'Folder for the tables and plots (created if needed).')
-flags.DEFINE_integer('bootstrap_reps', 10000, 'Bootstrap replicates for the intervals (rliable uses 2,000-50,000).')
+flags.DEFINE_integer(
+    'bootstrap_reps', 2000, 'Bootstrap replicates for every interval (rliable: 2,000 for profiles, 50,000 by default).'
+)
 flags.DEFINE_integer('bootstrap_seed', 0, 'Seed of the bootstrap, so the intervals are reproducible.')
 flags.DEFINE_bool('plots', True, 'Write the PNG plots.')
 
@@ -96,6 +98,8 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
 def normalized_scores(scores, score='max_average_return'):
     """``{method: {game: per-run scores}}`` for one aggregate group, and what the scores are.
 
+    Each game's scores are a ``pd.Series`` indexed by seed (``None`` where the
+    seed is unknown), so runs can be matched across games.
     Human-normalised over the games with reference scores. A group whose only
     game has none (CartPole) is aggregated on raw scores; games without
     reference scores beside games with them are left out (and reported).
@@ -110,54 +114,73 @@ def normalized_scores(scores, score='max_average_return'):
         return None, None, games
     by_method = {}
     for (method, game), runs in scores[scores['game'].astype(str).isin(used)].groupby(['method', 'game']):
-        values = runs[score].dropna().to_numpy(dtype=float)
-        if len(values):
-            by_method.setdefault(method, {})[game] = normalization.human_normalized(values, game) if known else values
+        runs = runs[runs[score].notna()]
+        if len(runs):
+            values = runs[score].to_numpy(dtype=float)
+            seeds = pd.Index([int(s) if pd.notna(s) else None for s in runs['seed']], dtype=object, name='seed')
+            normalised = normalization.human_normalized(values, game) if known else values
+            by_method.setdefault(method, {})[game] = pd.Series(normalised, index=seeds)
     return by_method, label, left_out
 
 
-def aggregate_intervals(by_method, reps, seed):
-    rows = []
+def _left_out_text(matrix):
+    return '; '.join(
+        f'{game} seed{"s" if len(seeds) > 1 else ""} {",".join("unknown" if s is None else str(s) for s in seeds)}'
+        for game, seeds in sorted(matrix.left_out.items())
+    )
+
+
+def group_estimates(group_name, by_method, lrrl_methods, reps, seed):
+    """rliable's estimates for one group: IQM/mean intervals, probabilities of improvement, and notes.
+
+    rliable needs the same runs on every game: each method's matrix keeps the
+    seeds all its games have (``intervals.score_matrix``); the runs left out
+    are named in the notes. A method with no seed common to its games is left
+    out of the group's tables, and said so.
+    """
+    notes = []
+    matrices = {}
     for method, by_game in sorted(by_method.items()):
-        iqm, iqm_low, iqm_high = metrics.bootstrap_interval(metrics.iqm, by_game, reps=reps, seed=seed)
-        mean, mean_low, mean_high = metrics.bootstrap_interval(metrics.mean, by_game, reps=reps, seed=seed)
-        rows.append(
-            {
-                'method': method,
-                'games': len(by_game),
-                'runs': int(sum(len(v) for v in by_game.values())),
-                'iqm': iqm,
-                'iqm_low': iqm_low,
-                'iqm_high': iqm_high,
-                'mean': mean,
-                'mean_low': mean_low,
-                'mean_high': mean_high,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def improvement_probabilities(by_method, lrrl_methods, reps, seed):
+        matrix = intervals.score_matrix(by_game)
+        if matrix.left_out:
+            notes.append(
+                f'{group_name}, {method}: the aggregates use the seeds all its games have '
+                f'({",".join(str(s) for s in matrix.seeds) or "none"}); left out: {_left_out_text(matrix)} '
+                '(rliable needs the same runs on every game).'
+            )
+        if len(matrix.seeds):
+            matrices[method] = matrix
+    aggregate = intervals.aggregate_intervals(matrices, reps, seed) if matrices else pd.DataFrame()
     rows = []
-    for method in sorted(m for m in by_method if m in lrrl_methods):
-        for baseline in sorted(m for m in by_method if m not in lrrl_methods):
-            games = sorted(set(by_method[method]) & set(by_method[baseline]))
+    for method in sorted(m for m in matrices if m in lrrl_methods):
+        for baseline in sorted(m for m in matrices if m not in lrrl_methods):
+            games = sorted(set(matrices[method].games) & set(matrices[baseline].games))
             if not games:
                 continue
-            x = {g: by_method[method][g] for g in games}
-            y = {g: by_method[baseline][g] for g in games}
-            p, low, high = metrics.bootstrap_interval(metrics.probability_of_improvement, x, y, reps=reps, seed=seed)
-            rows.append(
-                {
-                    'method': method,
-                    'baseline': baseline,
-                    'games': len(games),
-                    'probability': p,
-                    'low': low,
-                    'high': high,
-                }
+            x, y = (
+                m if m.games == games else intervals.score_matrix(by_method[name], games)
+                for name, m in ((method, matrices[method]), (baseline, matrices[baseline]))
             )
-    return pd.DataFrame(rows, columns=['method', 'baseline', 'games', 'probability', 'low', 'high'])
+            if not (len(x.seeds) and len(y.seeds)):
+                continue
+            if x is not matrices[method] or y is not matrices[baseline]:
+                notes.append(
+                    f'{group_name}, P({method} > {baseline}): on the games both have ({", ".join(games)}), '
+                    f'seeds {",".join(str(s) for s in x.seeds)} vs {",".join(str(s) for s in y.seeds)}.'
+                )
+            p, low, high = intervals.improvement_interval(x, y, reps, seed)
+            row = {'method': method, 'baseline': baseline, 'games': len(games), 'probability': p}
+            rows.append({**row, 'low': low, 'high': high})
+    improvement = pd.DataFrame(rows, columns=['method', 'baseline', 'games', 'probability', 'low', 'high'])
+    return matrices, aggregate, improvement, notes
+
+
+def profile_thresholds(matrices, count=101):
+    """Evenly spaced thresholds over the range of all scores, 5% margin either side."""
+    values = np.concatenate([m.matrix.ravel() for m in matrices.values()])
+    low, high = float(np.min(values)), float(np.max(values))
+    span = high - low or 1.0
+    return np.linspace(low - 0.05 * span, high + 0.05 * span, count)
 
 
 # ---------------------------------------------------------------------------
@@ -319,14 +342,14 @@ def _write_csv(path, frame):
     return _write_text(path, frame.to_csv(index=False))
 
 
-def build_report(tables, reps=10000, seed=0):
+def build_report(tables, reps=2000, seed=0):
     """All tables of the report as DataFrames, and its notes (no files)."""
     scores = analysis.run_scores(tables)
     cells = analysis.cell_table(tables, scores)
     cells['paper'] = paper_values(cells, tables.runs)
     group_keys = [k for k in tables.cell_columns if k not in ('game', 'method')]
     lrrl_methods = set(tables.runs.loc[tables.runs['controller'] == LRRL_CONTROLLER, 'method'])
-    aggregates, improvements, normalized, notes = [], [], {}, []
+    aggregates, improvements, profiles, notes = [], [], {}, []
     for group, group_scores in scores.groupby([scores[k].astype(str) for k in group_keys], sort=True):
         group_name = ', '.join(str(g) for g in (group if isinstance(group, tuple) else (group,)))
         by_method, label, left_out = normalized_scores(group_scores)
@@ -336,12 +359,15 @@ def build_report(tables, reps=10000, seed=0):
             )
         if not by_method:
             continue
-        normalized[group_name] = (by_method, label)
-        intervals = aggregate_intervals(by_method, reps, seed)
-        intervals.insert(0, 'group', group_name)
-        intervals['score'] = label
-        aggregates.append(intervals)
-        improvement = improvement_probabilities(by_method, lrrl_methods, reps, seed)
+        matrices, aggregate, improvement, group_notes = group_estimates(group_name, by_method, lrrl_methods, reps, seed)
+        notes += group_notes
+        if not matrices:
+            continue
+        thresholds = profile_thresholds(matrices)
+        profiles[group_name] = (thresholds, intervals.performance_profiles(matrices, thresholds, reps, seed), label)
+        aggregate.insert(0, 'group', group_name)
+        aggregate['score'] = label
+        aggregates.append(aggregate)
         improvement.insert(0, 'group', group_name)
         improvements.append(improvement)
     aggregate = pd.concat(aggregates, ignore_index=True) if aggregates else pd.DataFrame()
@@ -376,7 +402,7 @@ def build_report(tables, reps=10000, seed=0):
         'cells': cells,
         'aggregate': aggregate,
         'improvement': improvement,
-        'normalized': normalized,
+        'profiles': profiles,
         'notes': notes,
     }
 
@@ -397,14 +423,14 @@ def write_plots(tables, report, out_dir):
                 method_runs, candidates, title=f'{game} ({agent}), {method}: rate chosen by LRRL'
             )
             written.append(plots.save(fig, os.path.join(out_dir, f'lr_{_slug(agent, game, method)}.png')))
-    for group, (by_method, label) in report['normalized'].items():
-        intervals = report['aggregate'][report['aggregate']['group'] == group]
-        fig = plots.aggregate(intervals, by_method, label)
+    for group, (thresholds, profiles, label) in report['profiles'].items():
+        estimates = report['aggregate'][report['aggregate']['group'] == group]
+        fig = plots.aggregate(estimates, thresholds, profiles, label)
         written.append(plots.save(fig, os.path.join(out_dir, f'aggregate_{_slug(group)}.png')))
     return written
 
 
-def write_report(run_roots, out_dir, reps=10000, seed=0, with_plots=True):
+def write_report(run_roots, out_dir, reps=2000, seed=0, with_plots=True):
     """Loads the runs, then writes every table and plot into ``out_dir``; returns the paths."""
     if not run_roots:
         raise UsageError('--runs is empty: give the folder(s) that hold the run folders, e.g. --runs=runs/table1.')
@@ -450,8 +476,10 @@ def write_report(run_roots, out_dir, reps=10000, seed=0, with_plots=True):
         written.append(_write_text(os.path.join(out_dir, f'{name}.tex'), latex_table(header, rows, caption=title)))
         sections += [f'\n## {title}\n\n', table_md]
     sections.append(
-        f'\nIntervals: 95% percentile intervals of a stratified bootstrap (runs resampled within each game, '
-        f"{reps} replicates, seed {seed}); IQM: mean of the middle 50% of all runs' scores (Agarwal et al. 2021).\n"
+        f'\nIntervals: 95% percentile intervals of rliable\'s stratified bootstrap (runs resampled within each game, '
+        f"{reps} replicates, numpy seed {seed}); IQM: mean of the middle 50% of all runs' scores, mean: mean over "
+        "games of each game's mean (Agarwal et al. 2021). rliable needs the same runs on every game: where seeds "
+        'differ between games, each method keeps the seeds all its games have (see the notes).\n'
     )
     if report['notes']:
         sections += ['\n## Notes\n\n', ''.join(f'- {note}\n' for note in report['notes'])]

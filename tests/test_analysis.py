@@ -4,6 +4,7 @@ import glob
 import os
 import pickle
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from scipy import stats
 
 from conftest import CONFIGS
 from lrrl import analysis
-from lrrl import metrics
+from lrrl import intervals
 from lrrl import normalization
 
 
@@ -60,48 +61,86 @@ def test_human_normalisation_matches_the_reference_scores_of_two_games():
         normalization.human_normalized(1.0, 'CartPole')
 
 
-def test_iqm_is_the_25_percent_trimmed_mean_of_all_runs_pooled():
+def matrix(by_game):
+    """A ``ScoreMatrix`` of ``{game: scores}`` whose runs are seeds 0, 1, ... in every game."""
+    return intervals.score_matrix({game: pd.Series(np.asarray(v, dtype=float)) for game, v in by_game.items()})
+
+
+def test_score_matrix_keeps_the_seeds_every_game_has_and_names_the_runs_left_out():
+    by_game = {
+        'Pong': pd.Series([1.0, 2.0, 3.0, 4.0], index=[0, 1, 2, 2]),
+        'Breakout': pd.Series([10.0, 20.0, 30.0], index=pd.Index([1, 0, None], dtype=object)),
+    }
+    m = intervals.score_matrix(by_game)
+    assert m.games == ['Breakout', 'Pong'] and m.seeds == [0, 1]
+    np.testing.assert_array_equal(m.matrix, [[20.0, 1.0], [10.0, 2.0]])  # rows are seeds, matched across games
+    assert m.left_out == {'Pong': [2, 2], 'Breakout': [None]}
+    # One game: every run is used, whatever its seed.
+    alone = intervals.score_matrix({'Pong': pd.Series([1.0, 2.0], index=pd.Index([None, None], dtype=object))})
+    assert alone.matrix.shape == (2, 1) and alone.left_out == {}
+    nothing_common = intervals.score_matrix({'a': pd.Series([1.0], index=[0]), 'b': pd.Series([1.0], index=[1])})
+    with pytest.raises(ValueError, match='no seed is common to the games a, b'):
+        intervals.aggregate_intervals({'m': nothing_common}, reps=10)
+
+
+def test_iqm_and_mean_against_scipy_and_numpy():
     rng = np.random.default_rng(1)
-    scores = {'Pong': rng.normal(size=5), 'Breakout': rng.normal(size=3), 'Seaquest': rng.normal(size=8)}
+    scores = {'Pong': rng.normal(size=6), 'Breakout': rng.normal(size=6) + 3, 'Seaquest': rng.exponential(size=6)}
+    row = intervals.aggregate_intervals({'m': matrix(scores)}, reps=200).iloc[0]
     pooled = np.concatenate(list(scores.values()))
-    assert metrics.iqm(scores) == pytest.approx(stats.trim_mean(pooled, 0.25))
-    middle = np.sort(np.arange(8.0))[2:6]
-    assert metrics.iqm({'g': np.arange(8.0)}) == pytest.approx(middle.mean())
+    assert row['iqm'] == pytest.approx(stats.trim_mean(pooled, 0.25))
+    assert row['mean'] == pytest.approx(np.mean([np.mean(v) for v in scores.values()]))
+    assert (row['games'], row['runs'], row['runs_left_out']) == (3, 18, 0)
+    middle = np.arange(8.0)[2:6]
+    assert intervals.aggregate_intervals({'m': matrix({'g': np.arange(8.0)})}, reps=10).iloc[0]['iqm'] == middle.mean()
 
 
 def test_probability_of_improvement_counts_pairs_per_game_then_averages_games():
-    x = {'a': np.array([3.0, 1.0]), 'b': np.array([5.0, 5.0])}
-    y = {'a': np.array([2.0, 2.0, 1.0]), 'b': np.array([5.0, 6.0])}
-    # a: pairs (3>2,3>2,3>1 -> 3 wins; 1<2,1<2,1=1 -> 0.5) = 3.5/6; b: 5=5 twice (1), 5<6 twice = 1/4.
-    assert metrics.probability_of_improvement(x, y) == pytest.approx((3.5 / 6 + 0.25) / 2)
+    x = matrix({'a': [3.0, 1.0], 'b': [5.0, 5.0]})
+    y = matrix({'a': [2.0, 2.0, 1.0], 'b': [5.0, 6.0, 4.0]})
+    # a: 3 beats all three, 1 loses twice and ties once -> 3.5 / 6; b: each 5 ties, loses, wins -> 3 / 6.
+    p, low, high = intervals.improvement_interval(x, y, reps=300)
+    assert p == pytest.approx((3.5 / 6 + 3 / 6) / 2)
+    assert low <= p <= high
     # Against the Mann-Whitney U statistic, which counts the same pairs.
     rng = np.random.default_rng(2)
-    a, b = rng.normal(size=7), rng.normal(size=4)
-    u = stats.mannwhitneyu(a, b).statistic
-    assert metrics.probability_of_improvement({'g': a}, {'g': b}) == pytest.approx(u / (7 * 4))
+    a, b = rng.normal(size=(7, 2)), rng.normal(size=(4, 2))
+    u = [stats.mannwhitneyu(a[:, g], b[:, g]).statistic / (7 * 4) for g in range(2)]
+    p, _, _ = intervals.improvement_interval(matrix({'g0': a[:, 0], 'g1': a[:, 1]}), matrix({'g0': b[:, 0], 'g1': b[:, 1]}), reps=10)
+    assert p == pytest.approx(np.mean(u))
+    with pytest.raises(ValueError, match='different games'):
+        intervals.improvement_interval(matrix({'a': [1.0]}), matrix({'b': [1.0]}), reps=10)
 
 
-def test_stratified_bootstrap_keeps_each_games_runs_and_is_reproducible():
+def test_intervals_hold_the_point_estimate_shrink_with_more_runs_and_are_reproducible():
     rng = np.random.default_rng(3)
-    scores = {'Pong': rng.normal(size=5), 'Breakout': rng.normal(size=2) + 10}
-    resampled = metrics.stratified_resample(scores, np.random.default_rng(0))
-    for game in scores:
-        assert len(resampled[game]) == len(scores[game])
-        assert set(resampled[game]) <= set(scores[game])
-    point, low, high = metrics.bootstrap_interval(metrics.iqm, scores, reps=500, seed=7)
-    assert low <= point <= high
-    assert (point, low, high) == metrics.bootstrap_interval(metrics.iqm, scores, reps=500, seed=7)
-    constant = {'g': np.full(4, 2.5)}
-    assert metrics.bootstrap_interval(metrics.iqm, constant, reps=50) == (2.5, 2.5, 2.5)
+    few = matrix({'Pong': rng.normal(size=5), 'Breakout': rng.normal(size=5) + 1})
+    many = matrix({'Pong': rng.normal(size=80), 'Breakout': rng.normal(size=80) + 1})
+    table = intervals.aggregate_intervals({'few': few, 'many': many}, reps=1000, seed=7).set_index('method')
+    for method in ('few', 'many'):
+        for name in ('iqm', 'mean'):
+            assert table.loc[method, f'{name}_low'] <= table.loc[method, name] <= table.loc[method, f'{name}_high']
+    width = table['iqm_high'] - table['iqm_low']
+    assert width['many'] < width['few'] / 2  # 16x the runs: about a quarter of the width
+    state = np.random.get_state()[1].copy()
+    again = intervals.aggregate_intervals({'few': few, 'many': many}, reps=1000, seed=7).set_index('method')
+    pd.testing.assert_frame_equal(table, again)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # the caller's random state is left alone
+    other = intervals.aggregate_intervals({'few': few}, reps=1000, seed=8).iloc[0]
+    assert (other['iqm_low'], other['iqm_high']) != (table.loc['few', 'iqm_low'], table.loc['few', 'iqm_high'])
+    constant = intervals.aggregate_intervals({'c': matrix({'g': np.full(4, 2.5)})}, reps=50).iloc[0]
+    assert (constant['iqm'], constant['iqm_low'], constant['iqm_high']) == (2.5, 2.5, 2.5)
     with pytest.raises(ValueError, match='reps=0'):
-        metrics.bootstrap_interval(metrics.iqm, scores, reps=0)
+        intervals.aggregate_intervals({'few': few}, reps=0)
 
 
 def test_performance_profile_is_the_fraction_of_runs_above_each_threshold():
-    profile = metrics.performance_profile(
-        {'a': np.array([0.0, 1.0]), 'b': np.array([2.0, 2.0, 0.0, 0.0])}, [-1, 0.5, 1.5, 3]
-    )
-    np.testing.assert_allclose(profile, [1.0, (0.5 + 0.5) / 2, (0.0 + 0.5) / 2, 0.0])
+    scores = matrix({'a': [0.0, 1.0, 2.0, 3.0], 'b': [2.0, 2.0, 0.0, 0.0]})
+    thresholds = [-1, 0.5, 1.5, 2.5, 3]
+    profile, low, high = intervals.performance_profiles({'m': scores}, thresholds, reps=300)['m']
+    np.testing.assert_allclose(profile, [1.0, 5 / 8, 4 / 8, 1 / 8, 0.0])
+    assert (low <= profile).all() and (profile <= high).all()
+    assert low[0] == high[0] == 1.0 and low[-1] == high[-1] == 0.0  # no resample changes these
 
 
 def test_best_method_is_bold_only_where_its_interval_clears_the_others():
@@ -133,7 +172,7 @@ def hand_scores(run_dir):
 
 
 @pytest.mark.slow
-def test_loaded_runs_match_their_logs_and_mark_unfinished_runs(cartpole_runs):
+def test_loaded_runs_match_their_logs_and_mark_unfinished_runs(cartpole_runs, tmp_path):
     tables = analysis.load_runs([str(cartpole_runs)])
     runs = tables.runs.set_index('run_dir')
     assert len(runs) == 5
@@ -150,7 +189,10 @@ def test_loaded_runs_match_their_logs_and_mark_unfinished_runs(cartpole_runs):
     np.testing.assert_allclose(per_iteration['train_return'], from_trace)
     probabilities = per_iteration[['p_0', 'p_1', 'p_2']].to_numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-    assert analysis.RUN_SETTINGS not in os.listdir(lrrl_run)  # launched by hand: all of this was inferred
+    # Launched by hand: lrrl.train wrote run.json, the seed is read from it rather than from the folder name.
+    renamed = tmp_path / 'renamed_lrrl_run'
+    shutil.copytree(lrrl_run, renamed, ignore=shutil.ignore_patterns('checkpoints', 'metrics'))
+    assert analysis.load_runs([str(renamed)]).runs['seed'].tolist() == [0]
 
 
 @pytest.mark.slow
@@ -173,7 +215,6 @@ def test_table_values_equal_values_computed_by_hand_from_the_logs(cartpole_runs)
 @pytest.mark.slow
 def test_launcher_labels_become_columns_and_status_is_read(cartpole_runs, tmp_path):
     import json
-    import shutil
 
     source = cartpole_runs / 'lrrl' / 'seed_1'
     for alpha in ('0.1', '0.3'):

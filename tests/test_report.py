@@ -30,18 +30,49 @@ def test_atari_scores_are_human_normalised_and_other_games_left_out():
         {
             'method': ['a', 'a', 'a', 'b', 'b'],
             'game': ['Pong', 'Pong', 'Breakout', 'Pong', 'CartPole'],
+            'seed': [0, 1, 0, 0, None],
             'max_average_return': [14.6, -20.7, 30.5, -3.05, 200.0],
         }
     )
     by_method, label, left_out = report.normalized_scores(scores)
     assert label == 'human-normalised max average return' and left_out == ['CartPole']
     np.testing.assert_allclose(by_method['a']['Pong'], [1.0, 0.0])
+    assert list(by_method['a']['Pong'].index) == [0, 1]  # indexed by seed, to match runs across games
     np.testing.assert_allclose(by_method['a']['Breakout'], [1.0])
     np.testing.assert_allclose(by_method['b']['Pong'], [0.5])
     assert 'CartPole' not in by_method['b']
     raw, raw_label, _ = report.normalized_scores(scores[scores['game'] == 'CartPole'])
-    assert 'raw' in raw_label and list(raw['b']['CartPole']) == [200.0]
+    assert 'raw' in raw_label and list(raw['b']['CartPole']) == [200.0] and list(raw['b']['CartPole'].index) == [None]
     assert normalization.has_reference('SpaceInvaders') and not normalization.has_reference('CartPole')
+
+
+def test_unequal_seeds_use_the_seeds_all_games_have_and_the_rest_is_named_in_the_notes():
+    # lrrl has Pong seeds 0, 1, 2 but Breakout seeds 0, 1; fixed has every seed on Pong only.
+    scores = pd.DataFrame(
+        {
+            'method': ['lrrl'] * 5 + ['fixed'] * 3,
+            'game': ['Pong', 'Pong', 'Pong', 'Breakout', 'Breakout', 'Pong', 'Pong', 'Pong'],
+            'seed': [0, 1, 2, 0, 1, 0, 1, 2],
+            'max_average_return': [14.6, -3.05, 14.6, 30.5, 1.7, -20.7, -3.05, 14.6],
+        }
+    )
+    by_method, _, _ = report.normalized_scores(scores)
+    matrices, aggregate, improvement, notes = report.group_estimates('dqn', by_method, {'lrrl'}, reps=200, seed=0)
+    assert matrices['lrrl'].seeds == [0, 1] and matrices['lrrl'].left_out == {'Pong': [2]}
+    aggregate = aggregate.set_index('method')
+    assert aggregate.loc['lrrl', 'runs'] == 4 and aggregate.loc['lrrl', 'runs_left_out'] == 1
+    # Breakout (1.0, 0.0) and Pong seeds 0, 1 (1.0, 0.5): rliable's mean is the mean of the game means.
+    assert aggregate.loc['lrrl', 'mean'] == pytest.approx((0.5 + 0.75) / 2)
+    assert aggregate.loc['fixed', 'runs'] == 3 and aggregate.loc['fixed', 'runs_left_out'] == 0
+    assert notes[0] == (
+        'dqn, lrrl: the aggregates use the seeds all its games have (0,1); left out: Pong seed 2 '
+        '(rliable needs the same runs on every game).'
+    )
+    # The improvement is on Pong, the only game both have, where lrrl keeps all three seeds.
+    assert list(improvement['games']) == [1]
+    x, y = np.array([1.0, 0.5, 1.0])[:, None], np.array([0.0, 0.5, 1.0])[None, :]
+    assert improvement['probability'][0] == pytest.approx(np.mean(x > y) + 0.5 * np.mean(x == y))
+    assert 'P(lrrl > fixed): on the games both have (Pong), seeds 0,1,2 vs 0,1,2' in notes[1]
 
 
 def test_paper_column_matches_methods_and_flags_a_different_scale():
