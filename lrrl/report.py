@@ -142,10 +142,15 @@ def group_estimates(group_name, by_method, lrrl_methods, reps, seed):
     matrices = {}
     for method, by_game in sorted(by_method.items()):
         matrix = intervals.score_matrix(by_game)
-        if matrix.left_out:
+        if matrix.left_out and not matrix.seeds:
+            notes.append(
+                f'{group_name}, {method}: left out of the aggregates: no seed is common to its games '
+                f'({_left_out_text(matrix)}; rliable needs the same runs on every game).'
+            )
+        elif matrix.left_out:
             notes.append(
                 f'{group_name}, {method}: the aggregates use the seeds all its games have '
-                f'({",".join(str(s) for s in matrix.seeds) or "none"}); left out: {_left_out_text(matrix)} '
+                f'({",".join(str(s) for s in matrix.seeds)}); left out: {_left_out_text(matrix)} '
                 '(rliable needs the same runs on every game).'
             )
         if len(matrix.seeds):

@@ -106,7 +106,8 @@ def test_probability_of_improvement_counts_pairs_per_game_then_averages_games():
     rng = np.random.default_rng(2)
     a, b = rng.normal(size=(7, 2)), rng.normal(size=(4, 2))
     u = [stats.mannwhitneyu(a[:, g], b[:, g]).statistic / (7 * 4) for g in range(2)]
-    p, _, _ = intervals.improvement_interval(matrix({'g0': a[:, 0], 'g1': a[:, 1]}), matrix({'g0': b[:, 0], 'g1': b[:, 1]}), reps=10)
+    x, y = matrix({'g0': a[:, 0], 'g1': a[:, 1]}), matrix({'g0': b[:, 0], 'g1': b[:, 1]})
+    p, _, _ = intervals.improvement_interval(x, y, reps=10)
     assert p == pytest.approx(np.mean(u))
     with pytest.raises(ValueError, match='different games'):
         intervals.improvement_interval(matrix({'a': [1.0]}), matrix({'b': [1.0]}), reps=10)
