@@ -6,6 +6,7 @@ band, the heatmap's array). ``save`` writes a PNG atomically and closes it.
 """
 
 import os
+import textwrap
 
 import matplotlib
 
@@ -113,12 +114,13 @@ def aggregate(estimates, thresholds, profiles, score_label):
     ax_bar.barh(range(len(methods)), iqm, xerr=errors, capsize=4, color='tab:blue', alpha=0.7)
     ax_bar.set_yticks(range(len(methods)))
     ax_bar.set_yticklabels(methods, fontsize=8)
-    ax_bar.set_xlabel(f'IQM of {score_label} (95% stratified bootstrap CI)')
+    # Wrapped: the score label is long and the two panels' labels would overlap.
+    ax_bar.set_xlabel(textwrap.fill(f'IQM of {score_label} (95% stratified bootstrap CI)', 60))
     for method in methods:
         profile, low, high = profiles[method]
         (line,) = ax_profile.plot(thresholds, profile, label=method)
         ax_profile.fill_between(thresholds, low, high, alpha=0.2, color=line.get_color())
-    ax_profile.set_xlabel(f'{score_label} threshold τ')
+    ax_profile.set_xlabel(textwrap.fill(f'{score_label}: threshold τ', 60))
     ax_profile.set_ylabel('fraction of runs with score > τ')
     ax_profile.set_title('performance profile (95% CI)')
     ax_profile.legend(fontsize=8)

@@ -305,7 +305,7 @@ def aggregate_display(intervals):
             str(r['group']),
             str(r['method']),
             str(r['games']),
-            str(r['runs']),
+            str(r['runs']) + (f' ({r["runs_left_out"]} left out)' if r['runs_left_out'] else ''),
             _interval(r['iqm'], r['iqm_low'], r['iqm_high']),
             _interval(r['mean'], r['mean_low'], r['mean_high']),
             str(r['score']),

@@ -64,6 +64,8 @@ def test_unequal_seeds_use_the_seeds_all_games_have_and_the_rest_is_named_in_the
     # Breakout (1.0, 0.0) and Pong seeds 0, 1 (1.0, 0.5): rliable's mean is the mean of the game means.
     assert aggregate.loc['lrrl', 'mean'] == pytest.approx((0.5 + 0.75) / 2)
     assert aggregate.loc['fixed', 'runs'] == 3 and aggregate.loc['fixed', 'runs_left_out'] == 0
+    _, rows = report.aggregate_display(aggregate.reset_index().assign(group='dqn', score='human-normalised'))
+    assert [row[3] for row in rows] == ['3', '4 (1 left out)']  # fixed, lrrl
     assert notes[0] == (
         'dqn, lrrl: the aggregates use the seeds all its games have (0,1); left out: Pong seed 2 '
         '(rliable needs the same runs on every game).'
@@ -176,3 +178,24 @@ def test_plotted_data_is_the_mean_over_seeds(cartpole_runs):
     rate_line = fig.axes[0].get_lines()[0]
     geometric = 10 ** np.log10(lrrl_runs['learning_rate']).groupby(lrrl_runs['iteration']).mean()
     np.testing.assert_allclose(rate_line.get_ydata(), geometric.to_numpy())
+
+
+def test_aggregate_plot_draws_rliables_profiles_and_the_iqm_intervals():
+    from lrrl import intervals
+    from lrrl import plots
+
+    by_method = {
+        'a': {'Pong': pd.Series([0.0, 1.0, 2.0], index=[0, 1, 2])},
+        'b': {'Pong': pd.Series([1.0, 1.0], index=[0, 1])},
+    }
+    matrices = {m: intervals.score_matrix(v) for m, v in by_method.items()}
+    estimates = intervals.aggregate_intervals(matrices, reps=100)
+    thresholds = report.profile_thresholds(matrices, count=11)
+    profiles = intervals.performance_profiles(matrices, thresholds, reps=100)
+    fig = plots.aggregate(estimates, thresholds, profiles, 'score')
+    bars, profile_axis = fig.axes
+    np.testing.assert_allclose([p.get_width() for p in bars.patches], estimates['iqm'])
+    for line in profile_axis.get_lines():
+        values = np.ravel(matrices[line.get_label()].matrix)
+        np.testing.assert_allclose(line.get_ydata(), [(values > t).mean() for t in thresholds])
+    assert len(profile_axis.collections) == 2  # one 95% band per method
