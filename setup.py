@@ -25,8 +25,9 @@ INSTALL_REQUIRES = [
     'gym==0.25.2',
     'absl-py==2.5.1',
     'numpy==1.26.4',
+    # pandas 2.2: rliable 1.2.0 needs arch < 8, and arch 7.2 does not import under pandas 3.
     'pandas==2.2.3',
-    # Interval estimates (IQM, stratified bootstrap, probability of improvement).
+    # Interval estimates (IQM, stratified bootstrap, probability of improvement, performance profiles).
     'rliable==1.2.0',
     'matplotlib==3.11.2',
     'opencv-python==4.11.0.86',
