@@ -25,7 +25,10 @@ INSTALL_REQUIRES = [
     'gym==0.25.2',
     'absl-py==2.5.1',
     'numpy==1.26.4',
-    'pandas==3.0.6',
+    # pandas 2.2: rliable 1.2.0 needs arch < 8, and arch 7.2 does not import under pandas 3.
+    'pandas==2.2.3',
+    # Interval estimates (IQM, stratified bootstrap, probability of improvement, performance profiles).
+    'rliable==1.2.0',
     'matplotlib==3.11.2',
     'opencv-python==4.11.0.86',
     'tensorboard==2.18.0',
@@ -38,6 +41,8 @@ setup(
     version='0.1.0',
     description='LRRL: a bandit that picks the learning rate of a deep-RL agent from its returns',
     packages=find_packages(include=['lrrl', 'lrrl.*']),
+    # Atari reference scores and the paper's reported values, read by lrrl.report.
+    package_data={'lrrl': ['data/*.csv']},
     python_requires='>=3.11,<3.12',
     install_requires=INSTALL_REQUIRES,
     extras_require={

@@ -6,11 +6,13 @@ r"""Trains one LRRL (or fixed-rate) Dopamine agent; resumes from the run folder.
       --seed=0
 
 The configuration is checked before anything is created. The run folder
-receives Dopamine's checkpoints/, logs/ and metrics, ``lr_trace.csv`` and the
-operative gin config. Launching the same command again resumes from the last
-checkpoint (a finished run does nothing).
+receives Dopamine's checkpoints/, logs/ and metrics, ``lr_trace.csv``, the gin
+configs and ``run.json`` (seed, gin files, bindings; an existing one is kept).
+Launching the same command again resumes from the last checkpoint (a finished
+run does nothing).
 """
 
+import json
 import os
 import sys
 import time
@@ -38,6 +40,9 @@ FLAGS = flags.FLAGS
 
 OPERATIVE_CONFIG = 'operative_config.gin'
 CONFIG = 'config.gin'
+# What the run was launched with, read by lrrl.analysis. The sweep launcher
+# writes a richer one (with its sweep and labels) before launching: never replaced.
+RUN_SETTINGS = 'run.json'
 # The repository's configs/: gin files may include each other relative to it
 # ("include 'lrrl/bandit.gin'"), and --gin_files may name files relative to it.
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lrrl.__file__))), 'configs')
@@ -105,6 +110,15 @@ def save_config(base_dir):
     return path
 
 
+def save_run_settings(base_dir, gin_files, gin_bindings, seed):
+    """Writes ``run.json`` (seed, gin files and bindings as given) unless the folder has one."""
+    path = os.path.join(base_dir, RUN_SETTINGS)
+    if not os.path.exists(path):
+        settings = {'seed': seed, 'gin_files': list(gin_files), 'gin_bindings': list(gin_bindings)}
+        trace.atomic_write_text(path, json.dumps(settings, indent=2) + '\n')
+    return path
+
+
 def save_operative_config(base_dir):
     """Dopamine's convention: the values the run's objects were built with."""
     path = os.path.join(base_dir, OPERATIVE_CONFIG)
@@ -155,6 +169,7 @@ def _train(base_dir, controller, seed):
         base_dir, 'running', iteration + 1, runner.num_iterations
     )
     save_config(base_dir)
+    save_run_settings(base_dir, gin_files, gin_bindings, seed)
     if runner.start_iteration >= runner.num_iterations:
         print(f'[lrrl] {base_dir} is complete ({runner.num_iterations} iterations); nothing to do.')
     else:

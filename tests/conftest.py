@@ -62,3 +62,34 @@ def slurm_cluster():
         raise
     yield cluster
     cluster.stop()
+
+
+# Short real CartPole runs for the analysis and report tests, made once per
+# session: DQN at a fixed rate (seeds 0, 1, 2) and LRRL over three rates
+# (seeds 0, 1: seed 2 is missing). Fixed seed 1 is made unfinished by removing
+# its last log (and that iteration's trace rows), as if the process had died
+# during its last iteration.
+CARTPOLE_RUN_BINDINGS = (
+    '--gin_files=agents/dqn_cartpole.gin',
+    '--gin_bindings=Runner.num_iterations=3',
+    '--gin_bindings=Runner.training_steps=300',
+    '--gin_bindings=Runner.evaluation_steps=100',
+    '--gin_bindings=DQNAgent.min_replay_history=100',
+)
+CARTPOLE_LRRL = ('--gin_files=methods/lrrl_k5.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)')
+
+
+@pytest.fixture(scope='session')
+def cartpole_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp('cartpole_runs')
+    plan = [('fixed', seed, ()) for seed in (0, 1, 2)] + [('lrrl', seed, CARTPOLE_LRRL) for seed in (0, 1)]
+    for method, seed, extra in plan:
+        run_dir = root / method / f'seed_{seed}'
+        result = run_cli('lrrl.train', f'--base_dir={run_dir}', *CARTPOLE_RUN_BINDINGS, *extra, f'--seed={seed}')
+        assert result.returncode == 0, result.stderr[-4000:]
+    unfinished = root / 'fixed' / 'seed_1'
+    os.remove(unfinished / 'logs' / 'log_2')
+    from lrrl import trace
+
+    trace.LearningRateTrace(str(unfinished), num_arms=1).truncate(2)
+    return root

@@ -1,5 +1,6 @@
 """End to end: the training command on real agents, resume, and bad input."""
 
+import json
 import os
 
 import pandas as pd
@@ -61,6 +62,17 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
     trace = assert_run_folder(run_dir, 2)
     assert trace['learning_rate'].nunique() > 1
     assert set(trace['learning_rate']) <= {1e-4, 1e-3, 1e-2}
+    # run.json records the launch; one already there (the sweep launcher's) is never replaced.
+    run_json = os.path.join(run_dir, 'run.json')
+    with open(run_json) as f:
+        assert json.load(f) == {
+            'seed': 1,
+            'gin_files': [agent_file, 'lrrl/bandit.gin'],
+            'gin_bindings': [a.split('=', 1)[1] for a in args if a.startswith('--gin_bindings=')],
+        }
+    launcher = json.dumps({'sweep': 'cartpole', 'labels': {'method': 'lrrl'}, 'seed': 1})
+    with open(run_json, 'w') as f:
+        f.write(launcher)
     # The same command on a finished run does nothing and changes nothing.
     with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
         before = f.read()
@@ -78,6 +90,8 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
     pd.testing.assert_frame_equal(resumed[resumed['iteration'] < 2], trace)
     # The bandit continued from its checkpoint rather than restarting.
     assert resumed['agent_step'].iloc[len(trace)] > trace['agent_step'].iloc[-1]
+    with open(run_json) as f:
+        assert f.read() == launcher
     kept = [f for f in os.listdir(run_dir) if f.startswith('config.') and f != 'config.gin']
     assert len(kept) == 1  # the first launch's config, kept when the bindings changed
 
