@@ -146,7 +146,7 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
         iteration = status.completed_iterations(base_dir)
         status.write_status(base_dir, 'running', iteration, num_iterations)
         try:
-            runner = _train(base_dir, controller, seed)
+            runner = _train(base_dir, controller, seed, gin_files, gin_bindings)
         except BaseException as e:
             # Interrupted runs (Ctrl-C, a SLURM requeue's SystemExit) too: the
             # next launch resumes them from the last checkpoint.
@@ -162,7 +162,7 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
     return runner
 
 
-def _train(base_dir, controller, seed):
+def _train(base_dir, controller, seed, gin_files, gin_bindings):
     resuming = os.path.isdir(os.path.join(base_dir, 'checkpoints'))
     runner = runner_lib.create_runner(base_dir, seed=seed, learning_rate_controller=controller)
     runner.on_checkpoint = lambda iteration: status.write_status(
