@@ -207,19 +207,41 @@ def measure_memory(capacities):
 
 
 def measure_scaling(max_concurrent):
+    """N = 1 … max_concurrent processes, each with the same share of the cores.
+
+    Every process gets cores // max_concurrent TF threads (intra-op; one
+    inter-op), what it would get in a full machine, so "one run" and "N runs"
+    compare like with like.
+    """
+    threads = max(1, (os.cpu_count() or 1) // max_concurrent)
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS='1')
     results = {}
     for n in range(1, max_concurrent + 1):
-        # One core's worth of TF threads per process: N processes on N cores.
-        threads = max(1, (os.cpu_count() or 1) // n)
-        env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS='1')
         processes = [
             _run_worker(_worker_command('scaling', 'lrrl', FLAGS.replay_capacity, FLAGS.scaling_steps, threads), env)
             for _ in range(n)
         ]
         rates = [_worker_result(p)['steps_per_second'] for p in processes]
-        results[n] = rates
+        results[n] = {'threads': threads, 'steps_per_second': rates}
         print(f'[bench] {n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)', flush=True)
     return results
+
+
+def peak_rss_mb():
+    """This process's peak resident memory.
+
+    VmHWM from /proc, not getrusage's ru_maxrss: Linux carries ru_maxrss over
+    from the parent through fork and exec, so a small worker started by a big
+    benchmark process would report the parent's peak.
+    """
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_worker(kind):
@@ -247,8 +269,7 @@ def run_worker(kind):
             'capacity': FLAGS.capacity,
             'steps_per_second': steps / seconds,
             'startup_seconds': first_step['time'] - launched,
-            # ru_maxrss is in KiB on Linux.
-            'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            'peak_rss_mb': peak_rss_mb(),
         }
     print(json.dumps(result))
 
@@ -336,16 +357,18 @@ def report(results):
             '',
         ]
     if 'scaling' in results:
-        one = float(np.mean(results['scaling'][1]))
+        one = float(np.mean(results['scaling'][1]['steps_per_second']))
         lines += [
             f'## Concurrent runs (LRRL agent, {FLAGS.game}, {FLAGS.scaling_steps} timed steps each after warm-up)',
             '',
             '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',
             '|---|---|---|---|',
         ]
-        for n, rates in results['scaling'].items():
-            threads = max(1, (os.cpu_count() or 1) // int(n))
-            lines.append(f'| {n} | {threads} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
+        for n, measured in results['scaling'].items():
+            rates = measured['steps_per_second']
+            lines.append(
+                f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |'
+            )
         lines.append('')
     return '\n'.join(lines)
 
