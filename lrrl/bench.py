@@ -42,6 +42,9 @@ import numpy as np
 
 from lrrl import bandits
 
+flags.DEFINE_enum(
+    'agent', 'dqn', ['dqn', 'iqn'], 'Dopamine agent: DQN or Implicit Quantile (configs/agents/<agent>.gin).'
+)
 flags.DEFINE_string('game', 'Pong', 'Atari game for the throughput, memory and scaling measurements.')
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
@@ -67,38 +70,56 @@ K5 = (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4)
 LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 
 
+# Per agent: its gin file, Dopamine's stock class, and the configurables that hold
+# its replay capacity and warm-up.
+AGENT_SETUPS = {
+    'dqn': ('agents/dqn.gin', 'WrappedReplayBuffer', 'DQNAgent'),
+    'iqn': ('agents/iqn.gin', 'WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
+}
+
+
+def _stock_agent_class(agent):
+    from dopamine.tf.agents.dqn import dqn_agent  # pylint: disable=g-import-not-at-top
+    from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent  # pylint: disable=g-import-not-at-top
+
+    return {'dqn': dqn_agent.DQNAgent, 'iqn': implicit_quantile_agent.ImplicitQuantileAgent}[agent]
+
+
 def _bindings(game, capacity, min_replay_history):
+    _, replay, agent = AGENT_SETUPS[FLAGS.agent]
     return [
         f"atari_lib.create_atari_environment.game_name = '{game}'",
-        f'WrappedReplayBuffer.replay_capacity = {capacity}',
-        f'DQNAgent.min_replay_history = {min_replay_history}',
+        f'{replay}.replay_capacity = {capacity}',
+        f'{agent}.min_replay_history = {min_replay_history}',
         'Runner.fine_grained_print_to_console = False',
         'Runner.use_legacy_logger = False',
     ]
 
 
 def build_runner(variant, base_dir, game, capacity, min_replay_history):
-    """A runner of one variant in the current default graph, from configs/agents/dqn.gin."""
+    """A runner of one variant in the current default graph, from configs/agents/<--agent>.gin."""
     import gin
     from dopamine.discrete_domains import run_experiment
-    from dopamine.tf.agents.dqn import dqn_agent
 
     from lrrl import controllers
     from lrrl import runner as runner_lib
     from lrrl import train
 
-    files = ['agents/dqn.gin'] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
+    files = [AGENT_SETUPS[FLAGS.agent][0]] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
     controller = train.parse_config(files, _bindings(game, capacity, min_replay_history))
     if variant == 'stock':
         assert isinstance(controller, controllers.FixedLearningRate)
         # The same gin-configured optimizer class the LRRL agent gets (epsilon included).
         optimizer_class = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
 
-        def create_stock_agent(sess, environment, summary_writer=None):
-            optimizer = optimizer_class(learning_rate=controller.rate)
-            return dqn_agent.DQNAgent(
-                sess, num_actions=environment.action_space.n, optimizer=optimizer, summary_writer=None
+        # Dopamine's own way to give its agents an optimizer (IQN takes it only through gin).
+        with gin.unlock_config():
+            gin.bind_parameter(
+                f'{AGENT_SETUPS[FLAGS.agent][2]}.optimizer', optimizer_class(learning_rate=controller.rate)
             )
+
+        def create_stock_agent(sess, environment, summary_writer=None):
+            return _stock_agent_class(FLAGS.agent)(sess, num_actions=environment.action_space.n, summary_writer=None)
 
         return run_experiment.Runner(base_dir, create_stock_agent)
     return runner_lib.LRRLRunner(base_dir, seed=0, learning_rate_controller=controller)
@@ -173,6 +194,7 @@ def _worker_command(kind, variant, capacity, steps, threads=0):
         f'--worker={kind}',
         f'--variant={variant}',
         f'--capacity={capacity}',
+        f'--agent={FLAGS.agent}',
         f'--game={FLAGS.game}',
         f'--min_replay_history={FLAGS.min_replay_history}',
         f'--memory_steps={steps}',
@@ -310,16 +332,16 @@ def report(results):
         t = results['throughput']
         stock = np.asarray(t['steps_per_second']['stock'])
         lines += [
-            f'## Throughput, A/B ({FLAGS.game}, CPU, {FLAGS.rounds} rounds of >= {FLAGS.block_steps} training '
-            f'steps per variant, replay warm-up {FLAGS.min_replay_history} steps, a gradient update every '
-            f'{t["update_period"]} agent steps)',
+            f'## Throughput, A/B ({FLAGS.agent.upper()}, {FLAGS.game}, CPU, {FLAGS.rounds} rounds of '
+            f'>= {FLAGS.block_steps} training steps per variant, replay warm-up {FLAGS.min_replay_history} '
+            f'steps, a gradient update every {t["update_period"]} agent steps)',
             '',
             '| variant | agent steps/s (median, min–max) | gradient updates/s '
             '| ratio to stock per round (median, min–max) |',
             '|---|---|---|---|',
         ]
         for variant, label in (
-            ('stock', 'stock Dopamine DQN'),
+            ('stock', f'stock Dopamine {FLAGS.agent.upper()}'),
             ('fixed', 'harness, fixed rate'),
             ('lrrl', 'harness, LRRL over K(5)'),
         ):
@@ -366,9 +388,7 @@ def report(results):
         ]
         for n, measured in results['scaling'].items():
             rates = measured['steps_per_second']
-            lines.append(
-                f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |'
-            )
+            lines.append(f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
         lines.append('')
     return '\n'.join(lines)
 
