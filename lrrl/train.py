@@ -139,7 +139,12 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
         raise UsageError(f'--base_dir={base_dir} exists and is not a folder.')
     controller = parse_config(list(gin_files), list(gin_bindings))
     base_dir = os.path.abspath(base_dir)
-    os.makedirs(base_dir, exist_ok=True)
+    try:
+        os.makedirs(base_dir, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f'--base_dir={base_dir}: the run folder cannot be created ({e.strerror}).') from e
+    if not os.access(base_dir, os.W_OK | os.X_OK):
+        raise UsageError(f'--base_dir={base_dir}: the run folder is not writable.')
     # One process per run folder: a second launch stops here (status.RunBusy).
     with status.run_lock(base_dir):
         num_iterations = configured_num_iterations()
@@ -150,7 +155,7 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
         except BaseException as e:
             # Interrupted runs (Ctrl-C, a SLURM requeue's SystemExit) too: the
             # next launch resumes them from the last checkpoint.
-            error = f'{type(e).__name__}: {e}'
+            error = f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
             details = {}
             if isinstance(e, agents.Divergence):
                 details = {'diverged_at_step': e.step, 'learning_rate': e.learning_rate}
@@ -201,6 +206,12 @@ def main(argv):
     except agents.Divergence as e:
         print(f'lrrl.train: error: {e}', file=sys.stderr)
         sys.exit(4)
+    except OSError as e:
+        # Disk full, permissions, a vanished folder: say which file; the last
+        # complete checkpoint is untouched (it counts only once Dopamine writes its sentinel).
+        reason = str(e).splitlines()[0]  # without gin's "In call to configurable" trailer
+        print(f'lrrl.train: error: a file of the run {FLAGS.base_dir} could not be written: {reason}', file=sys.stderr)
+        sys.exit(5)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,8 @@
 """Bad configuration fails before any folder, environment or graph exists."""
 
+import json
+import os
+
 import pytest
 
 from conftest import run_cli
@@ -76,3 +79,39 @@ def test_command_line_exits_non_zero_with_the_message(tmp_path):
     assert result.returncode == 2
     assert "create_atari_environment.game_name = 'Breakoutt' is not allowed" in result.stderr
     assert not run_dir.exists()
+
+
+@pytest.mark.parametrize(
+    'make_base_dir, message',
+    [
+        (lambda tmp: str(tmp / 'a_file' / 'run'), 'the run folder cannot be created'),
+        (lambda tmp: '/sys/lrrl_test_run', 'the run folder cannot be created'),  # refused even to root
+    ],
+)
+def test_an_unwritable_run_folder_is_named_before_anything_starts(tmp_path, make_base_dir, message):
+    from lrrl import train
+
+    (tmp_path / 'a_file').write_text('not a folder')
+    base_dir = make_base_dir(tmp_path)
+    with pytest.raises(train.UsageError) as error:
+        train.run(base_dir, CARTPOLE, ['Runner.num_iterations = 1'])
+    assert base_dir in str(error.value) and message in str(error.value)
+    assert (tmp_path / 'a_file').read_text() == 'not a folder'
+
+
+def test_a_run_file_that_cannot_be_written_ends_the_run_with_its_path(tmp_path):
+    """A write failure mid-setup (here: lr_trace.csv is a folder) exits 5 naming the file."""
+    run_dir = tmp_path / 'run'
+    (run_dir / 'lr_trace.csv').mkdir(parents=True)
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        '--gin_files=agents/dqn_cartpole.gin',
+        '--gin_bindings=Runner.num_iterations=1',
+        '--gin_bindings=Runner.training_steps=100',
+    )
+    assert result.returncode == 5, result.stderr[-2000:]
+    assert str(run_dir / 'lr_trace.csv') in result.stderr
+    status = json.loads((run_dir / 'status.json').read_text())
+    assert status['state'] == 'failed' and 'lr_trace.csv' in status['error']
+    assert not (run_dir / 'checkpoints').exists() or not os.listdir(run_dir / 'checkpoints')

@@ -8,9 +8,7 @@ from conftest import run_cli
 
 def test_bench_writes_a_report_with_the_machine_and_command(tmp_path):
     out = tmp_path / 'bench' / 'README.md'
-    result = run_cli(
-        'lrrl.bench', '--skip=throughput,memory,scaling', '--bandit_arms=2,7', f'--out={out}', timeout=300
-    )
+    result = run_cli('lrrl.bench', '--skip=throughput,memory,scaling', '--bandit_arms=2,7', f'--out={out}', timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     text = out.read_text()
     assert 'Machine:' in text and 'python -m lrrl.bench' in text
