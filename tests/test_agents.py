@@ -177,7 +177,9 @@ def test_a_schedule_reaches_the_graph_every_update_period(gin_config, agent_name
     from lrrl import schedules
 
     schedule = schedules.ExponentialDecay(1e-2, 1e-2)
-    graph, agent = build_agent(gin_config, agent_name, controllers.ScheduledLearningRate(schedule, update_period=10))
+    graph, agent = build_agent(
+        gin_config, agent_name, controllers.ScheduledLearningRate(schedule, rate_update_period=10)
+    )
     ops_before = len(graph.get_operations())
     for step in range(1, 36):
         agent._train_step()
