@@ -75,7 +75,7 @@ def completed(config_file):
 
 def test_the_config_tree_has_every_kind_of_file():
     folders = {path.split('/')[0] for path in ALL_GIN_FILES}
-    assert {'agents', 'methods', 'optimizers', 'lrrl'} <= folders
+    assert {'agents', 'methods', 'optimizers', 'lrrl', 'stationary'} <= folders
     assert len([p for p in ALL_GIN_FILES if p.startswith('methods/')]) >= 17
 
 
@@ -90,15 +90,37 @@ def make_environment():
         return atari_lib.create_atari_environment()
 
 
+# Benchmarks without an RL agent: the object each of their gin files configures.
+STATIONARY = {
+    'stationary/functions.gin': ('lrrl.stationary', 'StationaryBenchmark'),
+    'stationary/maclaurin.gin': ('lrrl.maclaurin_benchmark', 'MaclaurinBenchmark'),
+}
+
+
 @pytest.mark.parametrize('config_file', ALL_GIN_FILES)
 def test_every_gin_file_parses_and_builds_an_agent(config_file):
-    """Each file, completed with an agent (and a game), builds a real agent that acts."""
+    """Each file, completed with an agent (and a game), builds a real agent that acts.
+
+    The stationary benchmark's files build their benchmark instead (no agent).
+    """
+    import importlib
+
     import gin
     import tensorflow as tf
 
     from lrrl import agents
+    from lrrl import benchmark_io
     from lrrl import train
 
+    if config_file.startswith('stationary/'):
+        module, name = STATIONARY[config_file]
+        benchmark_class = getattr(importlib.import_module(module), name)
+        try:
+            benchmark_io.parse_gin([config_file], [])
+            assert type(benchmark_class()).__name__ == name
+        finally:
+            gin.clear_config()
+        return
     for gin_files, bindings in completed(config_file):
         controller = train.parse_config(gin_files, bindings)
         try:
