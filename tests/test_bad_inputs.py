@@ -1,0 +1,176 @@
+"""Bad input across every command line: a message naming the problem, a non-zero exit, nothing left behind.
+
+Each case runs the command's ``main`` in this process (absl flags parsed as on the
+command line; exits and usage errors mapped to the codes ``app.run`` gives), with the
+working folder set to an empty temporary one that must still be empty afterwards.
+"""
+
+import importlib
+import os
+
+from absl import app
+from absl import flags
+import pytest
+
+from conftest import CONFIGS
+
+BAD_TOML = 'name = "x"\nseeds = [0\n'
+EMPTY_AXIS = 'name = "x"\n[axes.method]\n'
+UNKNOWN_KEY = 'name = "x"\nseed = [0]\n[axes.m]\na = { gin_files = ["agents/dqn_cartpole.gin"] }\n'
+BAD_RUN = (
+    'name = "x"\ngin_files = ["agents/dqn_cartpole.gin"]\n'
+    '[axes.delta]\nbinding = "Exp3Bandit.decay"\nvalues = [0.9, 1.5]\n'
+    '[axes.m]\nlrrl = { gin_files = ["methods/lrrl_k5.gin"] }\n'
+)
+CARTPOLE = ['--gin_files=agents/dqn_cartpole.gin']
+LRRL = [*CARTPOLE, '--gin_files=methods/lrrl_k5.gin']
+ATARI = ['--gin_files=agents/dqn.gin', '--gin_files=methods/lrrl_k5.gin']
+
+CASES = [
+    # (command, argv (with {tmp} for the temporary folder), files to create first, what the message says)
+    ('lrrl.train', [*CARTPOLE], {}, '--base_dir is required'),
+    ('lrrl.train', ['--base_dir={tmp}/run'], {}, '--gin_files is empty'),
+    ('lrrl.train', ['--base_dir={tmp}/run', '--gin_files=agents/nope.gin'], {}, 'agents/nope.gin: no such file'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *CARTPOLE, '--seed=-1'], {}, '--seed=-1 is not allowed'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *CARTPOLE, '--seed=abc'], {}, "'abc'"),
+    ('lrrl.train', ['--base_dir={tmp}/run', *CARTPOLE, '--gin_bindings=NoSuch.param = 1'], {}, 'NoSuch'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *CARTPOLE, '--gin_bindings=Runner.num_iterations = '], {}, 'gin'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=BanditLearningRate.rates = ()'], {}, 'rates'),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=BanditLearningRate.rates = (1e-3, -1e-3)'],
+        {},
+        'BanditLearningRate.rates = -0.001',
+    ),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *LRRL, "--gin_bindings=BanditLearningRate.rates = ('fast',)"],
+        {},
+        "BanditLearningRate.rates = 'fast'",
+    ),
+    ('lrrl.train', ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=Exp3Bandit.decay = 1.5'], {}, 'Exp3Bandit.decay'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=Exp3Bandit.alpha = 0'], {}, 'Exp3Bandit.alpha'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=Exp3Bandit.window = 0'], {}, 'Exp3Bandit.window'),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *LRRL, '--gin_bindings=BanditLearningRate.episodes_per_round = 0'],
+        {},
+        'episodes_per_round',
+    ),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *ATARI, "--gin_bindings=atari_lib.create_atari_environment.game_name='Breakoutt'"],
+        {},
+        "Did you mean 'Breakout'",
+    ),
+    ('lrrl.train', ['--base_dir={tmp}/run', *ATARI], {}, 'game_name is not bound'),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *CARTPOLE, '--gin_bindings=Runner.num_iterations = 0'],
+        {},
+        'Runner.num_iterations = 0',
+    ),
+    (
+        'lrrl.train',
+        ['--base_dir={tmp}/run', *CARTPOLE, "--gin_bindings=lrrl.create_agent.agent_name = 'ppo'"],
+        {},
+        "agent_name = 'ppo'",
+    ),
+    (
+        'lrrl.train',
+        [
+            '--base_dir={tmp}/run',
+            *CARTPOLE,
+            '--gin_files=methods/exp_decay_1e-7.gin',
+            '--gin_bindings=ExponentialDecay.decay_rate = -1.0',
+        ],
+        {},
+        'ExponentialDecay.decay_rate = -1.0',
+    ),
+    (
+        'lrrl.train',
+        [
+            '--base_dir={tmp}/run',
+            *CARTPOLE,
+            '--gin_files=methods/cyclical_triangular.gin',
+            "--gin_bindings=CyclicalRate.mode = 'cosine'",
+        ],
+        {},
+        "CyclicalRate.mode = 'cosine'",
+    ),
+    (
+        'lrrl.train',
+        [
+            '--base_dir={tmp}/run',
+            *CARTPOLE,
+            '--gin_bindings=lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer()',
+        ],
+        {},
+        'without parentheses',
+    ),
+    ('lrrl.train', ['--base_dir={tmp}/a_file', *CARTPOLE], {'a_file': 'x'}, 'is not a folder'),
+    ('lrrl.train', ['--base_dir=/sys/lrrl_bad_input', *CARTPOLE], {}, 'cannot be created'),
+    ('lrrl.train', ['--base_dir={tmp}/run', *CARTPOLE, 'extra_argument'], {}, 'Unexpected arguments'),
+    ('lrrl.launch', ['--sweep=no_such_sweep'], {}, '--sweep=no_such_sweep: no such file'),
+    ('lrrl.launch', ['--sweep={tmp}/bad.toml'], {'bad.toml': BAD_TOML}, 'not valid TOML'),
+    ('lrrl.launch', ['--sweep={tmp}/empty.toml'], {'empty.toml': EMPTY_AXIS}, 'is empty'),
+    ('lrrl.launch', ['--sweep={tmp}/key.toml'], {'key.toml': UNKNOWN_KEY}, "unknown key(s) ['seed']"),
+    ('lrrl.launch', ['--sweep={tmp}/run.toml', '--runs_root={tmp}/runs'], {'run.toml': BAD_RUN}, 'Exp3Bandit.decay'),
+    ('lrrl.launch', ['--sweep=cartpole_tiny', '--seeds=a-b'], {}, '--seeds=a-b'),
+    ('lrrl.launch', ['--sweep=cartpole_tiny', '--seeds=0,0'], {}, 'repeats a seed'),
+    ('lrrl.launch', ['--sweep=cartpole_tiny', '--axis=nocolon'], {}, 'nocolon'),
+    ('lrrl.launch', ['--sweep=cartpole_tiny', '--seed=0'], {}, '--seed is a flag of lrrl.train'),
+    ('lrrl.launch', ['--sweep=cartpole_tiny', '--executor=cloud'], {}, 'cloud'),
+    ('lrrl.report', ['--out={tmp}/report'], {}, '--runs is empty'),
+    ('lrrl.report', ['--runs={tmp}/nothing_here', '--out={tmp}/report'], {}, 'nothing_here'),
+    ('lrrl.report', ['--runs={tmp}/empty_folder', '--out={tmp}/report'], {'empty_folder/readme.txt': 'x'}, 'no run'),
+    ('lrrl.report', ['--runs={tmp}/empty_folder'], {'empty_folder/readme.txt': 'x'}, '--out is required'),
+    (
+        'lrrl.report',
+        ['--runs={tmp}/empty_folder', '--out={tmp}/report', '--bootstrap_reps=0'],
+        {'empty_folder/readme.txt': 'x'},
+        '--bootstrap_reps=0',
+    ),
+]
+
+
+def run_main(module_name, argv):
+    """(exit code, message) as ``python -m module_name argv`` would give them."""
+    module = importlib.import_module(module_name)
+    flags.FLAGS.unparse_flags()
+    try:
+        flags.FLAGS([module_name, *argv])
+    except flags.Error as e:
+        return 1, str(e)  # absl's app.run prints the flag error and exits 1
+    try:
+        module.main(flags.FLAGS([module_name, *argv]))
+    except SystemExit as e:
+        return e.code, ''
+    except app.UsageError as e:
+        return 1, str(e)
+    finally:
+        flags.FLAGS.unparse_flags()
+    return 0, ''
+
+
+def test_there_are_at_least_thirty_cases_over_every_command():
+    assert len(CASES) >= 30
+    assert {case[0] for case in CASES} == {'lrrl.train', 'lrrl.launch', 'lrrl.report'}
+
+
+@pytest.mark.parametrize('command, argv, files, message', CASES, ids=[f'{c[0]}-{i}' for i, c in enumerate(CASES)])
+def test_bad_input_is_refused_by_name_and_leaves_nothing(tmp_path, monkeypatch, capsys, command, argv, files, message):
+    work = tmp_path / 'work'
+    work.mkdir()
+    for name, text in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text)
+    before = sorted(p.relative_to(work) for p in work.rglob('*'))
+    monkeypatch.chdir(work)
+    code, text = run_main(command, [a.replace('{tmp}', str(work)) for a in argv])
+    captured = capsys.readouterr()
+    said = text + captured.err + captured.out
+    assert code not in (0, None), said
+    assert message in said, said
+    assert sorted(p.relative_to(work) for p in work.rglob('*')) == before  # nothing created
+    assert os.path.isdir(CONFIGS)
