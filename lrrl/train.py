@@ -23,6 +23,7 @@ from absl import app
 from absl import flags
 from absl import logging
 import gin
+import tensorflow as tf
 
 from lrrl import agents
 from lrrl import config_checks
@@ -155,13 +156,16 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
         except BaseException as e:
             # Interrupted runs (Ctrl-C, a SLURM requeue's SystemExit) too: the
             # next launch resumes them from the last checkpoint.
-            error = f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
+            error = f'{type(e).__name__}: {short_error(e)}'
             details = {}
             if isinstance(e, agents.Divergence):
                 details = {'diverged_at_step': e.step, 'learning_rate': e.learning_rate}
-            status.write_status(
-                base_dir, 'failed', status.completed_iterations(base_dir), num_iterations, error, **details
-            )
+            try:
+                status.write_status(
+                    base_dir, 'failed', status.completed_iterations(base_dir), num_iterations, error, **details
+                )
+            except OSError:
+                pass  # e.g. the disk is full: the earlier status.json stays whole, the error is raised below
             raise
         status.write_status(base_dir, 'finished', runner.num_iterations, runner.num_iterations)
     return runner
@@ -191,6 +195,29 @@ def _train(base_dir, controller, seed, gin_files, gin_bindings):
     return runner
 
 
+# What a full disk or a permission problem raises: Python's own writes give
+# OSError, TensorFlow's checkpoint writes give these.
+WRITE_ERRORS = (OSError, tf.errors.ResourceExhaustedError, tf.errors.PermissionDeniedError)
+
+
+def short_error(error):
+    """The line of an error message that says what went wrong (and where).
+
+    Drops gin's "In call to configurable" trailer and TensorFlow's "Graph
+    execution error:" header.
+    """
+    text = getattr(error, 'message', None) or str(error)
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith(('In call to configurable', 'Graph execution error'))
+    ]
+    for line in lines:
+        if any(s in line for s in ('No space left', 'Permission denied', 'Read-only file system')):
+            return line
+    return lines[0] if lines else type(error).__name__
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
@@ -206,11 +233,13 @@ def main(argv):
     except agents.Divergence as e:
         print(f'lrrl.train: error: {e}', file=sys.stderr)
         sys.exit(4)
-    except OSError as e:
+    except WRITE_ERRORS as e:
         # Disk full, permissions, a vanished folder: say which file; the last
         # complete checkpoint is untouched (it counts only once Dopamine writes its sentinel).
-        reason = str(e).splitlines()[0]  # without gin's "In call to configurable" trailer
-        print(f'lrrl.train: error: a file of the run {FLAGS.base_dir} could not be written: {reason}', file=sys.stderr)
+        print(
+            f'lrrl.train: error: a file of the run {FLAGS.base_dir} could not be written: {short_error(e)}',
+            file=sys.stderr,
+        )
         sys.exit(5)
 
 
