@@ -80,3 +80,47 @@ def test_random_kills_then_relaunch_continue_without_gaps_or_duplicates(tmp_path
         assert list(rows['learning_rate']) == logs[iteration]['train_episode_learning_rates']
         assert list(rows['return']) == pytest.approx(logs[iteration]['train_episode_returns'])
     assert json.load(open(os.path.join(run_dir, 'status.json')))['state'] == 'finished'
+
+
+@pytest.mark.slow
+def test_killing_the_whole_local_launch_then_relaunching_finishes_every_run_once(tmp_path):
+    """kill -9 of the launcher and its training processes (a lost node), then the same launch."""
+    root = tmp_path / 'runs'
+    sweep = [
+        sys.executable,
+        '-m',
+        'lrrl.launch',
+        '--name=killed',
+        '--gin_files=agents/dqn_cartpole.gin',
+        '--axis=rate:FixedLearningRate.rate=1e-3,1e-2',
+        '--seeds=0',
+        f'--runs_root={root}',
+        '--max_parallel=2',
+        '--gin_bindings=Runner.num_iterations=4',
+        '--gin_bindings=Runner.training_steps=400',
+        '--gin_bindings=Runner.evaluation_steps=50',
+        '--gin_bindings=DQNAgent.min_replay_history=100',
+    ]
+    launcher = subprocess.Popen(
+        sweep, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.time() + 300
+    run_dirs = []
+    while launcher.poll() is None and time.time() < deadline:
+        run_dirs = sorted(glob.glob(str(root / 'killed' / '*' / 'seed_0')))
+        if len(run_dirs) == 2 and sum(checkpoints(d) for d in run_dirs) >= 2:
+            break
+        time.sleep(0.1)
+    assert launcher.poll() is None, 'the sweep finished before it could be killed'
+    os.killpg(launcher.pid, signal.SIGKILL)
+    launcher.wait()
+    assert len(run_dirs) == 2
+    assert min(checkpoints(d) for d in run_dirs) < 4
+    relaunch = subprocess.run(sweep, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert relaunch.returncode == 0, relaunch.stdout[-2000:] + relaunch.stderr[-2000:]
+    for run_dir in run_dirs:
+        trace = pd.read_csv(os.path.join(run_dir, 'lr_trace.csv'))
+        assert sorted(trace['iteration'].unique()) == [0, 1, 2, 3]
+        assert list(trace['episode']) == list(range(len(trace)))
+        assert trace['agent_step'].is_unique
+        assert json.load(open(os.path.join(run_dir, 'status.json')))['state'] == 'finished'
