@@ -52,6 +52,10 @@ CELL_COLUMNS = ('agent', 'game', 'method')
 NOT_SETTINGS = ('Runner.num_iterations', 'Exp3Bandit.seed', 'ClassicExp3Bandit.seed')
 
 
+class UnreadableRunError(ValueError):
+    """A run folder whose records cannot be read (truncated or corrupt files)."""
+
+
 class NoRunsError(ValueError):
     """No run folder was found where runs were expected."""
 
@@ -247,8 +251,15 @@ def read_dopamine_log(run_dir):
             numbered.append((int(match.group(1)), path))
     if not numbered:
         return {}
-    with open(max(numbered)[1], 'rb') as f:
-        data = pickle.load(f)
+    path = max(numbered)[1]
+    try:
+        with open(path, 'rb') as f:
+            data = pickle.load(f)
+    except (pickle.UnpicklingError, EOFError, ValueError, OSError, AttributeError) as e:
+        raise UnreadableRunError(
+            f'{path} cannot be read ({type(e).__name__}: {e}): the log is truncated or corrupt. '
+            'Move the run folder out of --runs, or delete this file to fall back on the previous log.'
+        ) from e
     return {int(key.split('_')[1]): value for key, value in data.items() if key.startswith('iteration_')}
 
 
@@ -325,7 +336,17 @@ def read_run(run_dir, method_files=None):
     if iterations.empty:
         iterations = pd.DataFrame(columns=['iteration', 'train_return', 'train_episodes', 'eval_return'])
     trace_path = os.path.join(run_dir, trace.FILENAME)
-    episodes = pd.read_csv(trace_path) if os.path.exists(trace_path) else pd.DataFrame()
+    try:
+        episodes = pd.read_csv(trace_path) if os.path.exists(trace_path) else pd.DataFrame()
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as e:
+        raise UnreadableRunError(
+            f'{trace_path} cannot be read ({type(e).__name__}): it is truncated or corrupt.'
+        ) from e
+    required = ('iteration', 'episode', 'return')
+    # The trace is written whole (atomically); a missing value anywhere means damage.
+    if len(episodes) and (any(c not in episodes.columns for c in required) or episodes.isna().any().any()):
+        raise UnreadableRunError(f'{trace_path} has missing values or columns: it is truncated or corrupt.')
+    _check_trace_matches_log(trace_path, episodes, logs)
     logged = int(iterations['iteration'].max()) + 1 if len(iterations) else 0
     settings['iterations_logged'] = logged
     # Finished: the last logged iteration is the last one configured.
@@ -333,6 +354,25 @@ def read_run(run_dir, method_files=None):
     if settings['state'] == 'failed':
         settings['finished'] = False
     return RunRecord(settings=settings, bindings=bindings, iterations=iterations, episodes=episodes)
+
+
+def _check_trace_matches_log(trace_path, episodes, logs):
+    """Every iteration in both records has as many trace rows as logged training episodes.
+
+    The trace may lack the last logged iteration (a process that died between
+    Dopamine's log write and the checkpoint), never part of an iteration: that
+    is a truncated or damaged file.
+    """
+    if episodes.empty or 'iteration' not in episodes.columns:
+        return
+    counts = episodes['iteration'].value_counts()
+    for iteration, stats in logs.items():
+        expected = len(stats.get('train_episode_returns') or [])
+        if iteration in counts.index and counts[iteration] != expected:
+            raise UnreadableRunError(
+                f'{trace_path} has {counts[iteration]} episodes for iteration {iteration}, Dopamine\'s log '
+                f'{expected}: the trace is truncated or corrupt.'
+            )
 
 
 def _varying_bindings(records):

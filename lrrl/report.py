@@ -507,7 +507,7 @@ def main(argv):
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     try:
         written, report = write_report(FLAGS.runs, FLAGS.out, FLAGS.bootstrap_reps, FLAGS.bootstrap_seed, FLAGS.plots)
-    except (UsageError, analysis.NoRunsError) as e:
+    except (UsageError, analysis.NoRunsError, analysis.UnreadableRunError) as e:
         print(f'lrrl.report: error: {e}', file=sys.stderr)
         sys.exit(2)
     for note in report['notes']:

@@ -174,3 +174,56 @@ def test_bad_input_is_refused_by_name_and_leaves_nothing(tmp_path, monkeypatch, 
     assert message in said, said
     assert sorted(p.relative_to(work) for p in work.rglob('*')) == before  # nothing created
     assert os.path.isdir(CONFIGS)
+
+
+@pytest.fixture(scope='module')
+def finished_run(tmp_path_factory):
+    """One real, tiny CartPole run folder."""
+    from conftest import run_cli
+
+    run_dir = tmp_path_factory.mktemp('finished') / 'run'
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        '--gin_files=agents/dqn_cartpole.gin',
+        '--gin_bindings=Runner.num_iterations=2',
+        '--gin_bindings=Runner.training_steps=200',
+        '--gin_bindings=Runner.evaluation_steps=50',
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return run_dir
+
+
+def truncate(path):
+    """Cuts the file in the middle of a line, as a write interrupted mid-way would."""
+    data = path.read_bytes()
+    cut = len(data) // 2
+    while data[cut - 1 : cut] == b'\n':
+        cut -= 1
+    path.write_bytes(data[:cut])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    'damage, message',
+    [
+        (lambda run: truncate(sorted((run / 'logs').glob('log_*'))[-1]), 'the log is truncated or corrupt'),
+        (lambda run: truncate(run / 'lr_trace.csv'), 'lr_trace.csv'),
+        (lambda run: (run / 'lr_trace.csv').write_bytes(b'\xff\xfe\x00garbage'), 'lr_trace.csv'),
+    ],
+    ids=['truncated-log', 'truncated-trace', 'garbage-trace'],
+)
+def test_a_truncated_or_corrupt_run_folder_is_named_by_the_report(
+    tmp_path, monkeypatch, capsys, finished_run, damage, message
+):
+    import shutil
+
+    runs = tmp_path / 'runs'
+    shutil.copytree(finished_run, runs / 'run')
+    damage(runs / 'run')
+    monkeypatch.chdir(tmp_path)
+    code, text = run_main('lrrl.report', [f'--runs={runs}', f'--out={tmp_path}/report'])
+    said = text + capsys.readouterr().err
+    assert code == 2, said
+    assert message in said and str(runs / 'run') in said
+    assert not (tmp_path / 'report').exists()
