@@ -25,6 +25,15 @@ def run_cli(module, *args, timeout=900):
     )
 
 
+@pytest.fixture(autouse=True)
+def clean_gin_config():
+    """No test sees gin bindings another test parsed (gin's config is process-global)."""
+    import gin
+
+    yield
+    gin.clear_config()
+
+
 @pytest.fixture
 def gin_config():
     """Parses gin files/bindings for one test and clears them afterwards."""

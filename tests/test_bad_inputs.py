@@ -10,6 +10,7 @@ import os
 
 from absl import app
 from absl import flags
+import gin
 import pytest
 
 from conftest import CONFIGS
@@ -150,6 +151,7 @@ def run_main(module_name, argv):
         return 1, str(e)
     finally:
         flags.FLAGS.unparse_flags()
+        gin.clear_config()  # the parsed (bad) bindings must not reach later tests
     return 0, ''
 
 
