@@ -8,14 +8,14 @@ import pytest
 
 from conftest import run_cli
 
-# The rate jumps from 1e-3 to 1e30 at agent step 600: iteration 1 (steps 0-499)
-# trains and checkpoints normally, iteration 2 diverges.
+# The rate jumps from 1e-3 to 1e30 at agent step 750. Iteration 1 (>= 500 steps of whole
+# episodes of at most 200 steps, so it ends before step 700) checkpoints; iteration 2 diverges.
 JUMP = [
     '--gin_files=agents/dqn_cartpole.gin',
     '--gin_files=methods/step_decay.gin',
     '--gin_bindings=StepDecay.initial_rate = 1e-3',
     '--gin_bindings=StepDecay.factor = 1e33',
-    '--gin_bindings=StepDecay.step_size = 600',
+    '--gin_bindings=StepDecay.step_size = 750',
     '--gin_bindings=ScheduledLearningRate.rate_update_period = 1',
     '--gin_bindings=Runner.num_iterations = 3',
     '--gin_bindings=Runner.training_steps = 500',
@@ -39,7 +39,7 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
     assert 'diverged' in result.stderr and 'agent step' in result.stderr
     status = json.load(open(os.path.join(run_dir, 'status.json')))
     assert status['state'] == 'failed'
-    assert status['diverged_at_step'] >= 600
+    assert status['diverged_at_step'] >= 750
     assert status['learning_rate'] == pytest.approx(1e30)
     assert status['iteration'] == 1
     checkpoints = os.listdir(os.path.join(run_dir, 'checkpoints'))
