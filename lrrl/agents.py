@@ -93,8 +93,8 @@ class LearningRateControlMixin:
         super().__init__(sess, num_actions, **kwargs)
         self._applied_rate = learning_rate_controller.rate
         with self._sess.graph.as_default():
-            online = [v for v in self.online_convnet.trainable_variables]
-            self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in online])
+            weights = self.online_convnet.trainable_variables
+            self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(

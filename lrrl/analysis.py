@@ -35,13 +35,16 @@ import numpy as np
 import pandas as pd
 from gin import config_parser
 
+from lrrl import gin_files
+from lrrl import status as status_lib
+from lrrl import sweeps
 from lrrl import trace
 
 CONFIG = 'config.gin'
 OPERATIVE_CONFIG = 'operative_config.gin'
-RUN_SETTINGS = 'run.json'
-RUN_STATUS = 'status.json'
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs')
+RUN_SETTINGS = sweeps.RUN_FILE
+RUN_STATUS = status_lib.STATUS_FILE
+CONFIG_DIR = gin_files.CONFIG_DIR
 METHOD_DIR = os.path.join(CONFIG_DIR, 'methods')
 
 # The columns that say which cell of a table a run belongs to; launcher labels
@@ -370,7 +373,7 @@ def _check_trace_matches_log(trace_path, episodes, logs):
         expected = len(stats.get('train_episode_returns') or [])
         if iteration in counts.index and counts[iteration] != expected:
             raise UnreadableRunError(
-                f'{trace_path} has {counts[iteration]} episodes for iteration {iteration}, Dopamine\'s log '
+                f"{trace_path} has {counts[iteration]} episodes for iteration {iteration}, Dopamine's log "
                 f'{expected}: the trace is truncated or corrupt.'
             )
 

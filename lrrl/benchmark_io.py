@@ -11,33 +11,54 @@ silently replaces results someone produced. Every file is written atomically
 
 import math
 import os
+import sys
+import time
 
+from absl import app
+from absl import flags
 import gin
 
+from lrrl import gin_files
 from lrrl import trace
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs')
+
+UsageError = gin_files.UsageError
+parse_gin = gin_files.parse
 
 
-class UsageError(ValueError):
-    """A command-line or configuration value that is not allowed."""
+def run_command(command, benchmark_class, default_gin_file, output_files, config_name):
+    """The command line of a numpy benchmark: ``python -m <command> [--gin_files …] [--output_dir …]``.
 
+    Parses gin, builds ``benchmark_class()`` and checks that none of
+    ``output_files`` (plus ``config_name``, the gin config it ran with) would be
+    replaced, all before computing anything; then runs, writes, and prints the table.
+    """
+    flags.DEFINE_string('output_dir', 'results/stationary', 'Folder for the tables and plots.')
+    flags.DEFINE_multi_string('gin_files', [default_gin_file], 'Gin files (as given, or relative to configs/).')
+    flags.DEFINE_multi_string('gin_bindings', [], f'Gin bindings, e.g. {benchmark_class.__name__}.steps=1000.')
+    flags.DEFINE_bool('overwrite', False, 'Replace the output files if they exist.')
+    FLAGS = flags.FLAGS
 
-def parse_gin(gin_files, gin_bindings):
-    """Parses gin files (as given, or relative to configs/) and bindings."""
-    resolved = []
-    for path in gin_files:
-        found = [p for p in (path, os.path.join(CONFIG_DIR, path)) if os.path.isfile(p)]
-        if not found:
-            raise UsageError(f'--gin_files={path}: no such file (looked in the current folder and in {CONFIG_DIR}).')
-        resolved.append(os.path.abspath(found[0]))
-    gin.clear_config()
-    # For the files' own include statements.
-    gin.add_config_file_search_path(CONFIG_DIR)
-    try:
-        gin.parse_config_files_and_bindings(resolved, list(gin_bindings), skip_unknown=False)
-    except (ValueError, KeyError, SyntaxError) as e:
-        raise UsageError(f'Bad gin configuration: {e}') from e
+    def main(argv):
+        if len(argv) > 1:
+            print(f'{command}: error: unexpected arguments {argv[1:]}', file=sys.stderr)
+            sys.exit(2)
+        try:
+            parse_gin(FLAGS.gin_files, FLAGS.gin_bindings)
+            benchmark = benchmark_class()
+            check_outputs(FLAGS.output_dir, output_files, FLAGS.overwrite)
+        except ValueError as e:
+            print(f'{command}: error: {e}', file=sys.stderr)
+            sys.exit(2)
+        config = gin.config_str()
+        begin = time.time()
+        results = benchmark.run()
+        paths = results.write(FLAGS.output_dir)
+        paths.append(write_text(FLAGS.output_dir, config_name, config))
+        print(results.markdown())
+        print(f'[{command}] {time.time() - begin:.0f} s; wrote {", ".join(os.path.basename(p) for p in paths)}')
+
+    app.run(main)
 
 
 def check_outputs(output_dir, names, overwrite):

@@ -137,16 +137,8 @@ class FixedLearningRate(LearningRateController):
             )
 
 
-def _check_rate_update_period(binding, rate_update_period):
-    if (
-        isinstance(rate_update_period, bool)
-        or not isinstance(rate_update_period, (int, np.integer))
-        or rate_update_period < 1
-    ):
-        raise ValueError(
-            f'{binding} = {rate_update_period!r} is not allowed: it must be a whole number of agent steps >= 1.'
-        )
-    return int(rate_update_period)
+# BanditLearningRate's ``schedules`` argument shadows the module inside its __init__.
+_check_agent_steps = schedules.check_agent_steps
 
 
 def _check_schedule_state(binding, saved, configured):
@@ -178,9 +170,7 @@ class ScheduledLearningRate(LearningRateController):
                 'learning-rate schedule, e.g. @ExponentialDecay() or @CyclicalRate().'
             )
         self.schedule = schedule
-        self.rate_update_period = _check_rate_update_period(
-            'ScheduledLearningRate.rate_update_period', rate_update_period
-        )
+        self.rate_update_period = _check_agent_steps('ScheduledLearningRate.rate_update_period', rate_update_period)
         self._step = 0
 
     @property
@@ -249,9 +239,7 @@ class BanditLearningRate(LearningRateController):
             )
         self.episodes_per_round = int(episodes_per_round)
         if schedules is not None:
-            self.rate_update_period = _check_rate_update_period(
-                'BanditLearningRate.rate_update_period', rate_update_period
-            )
+            self.rate_update_period = _check_agent_steps('BanditLearningRate.rate_update_period', rate_update_period)
         self.bandit = bandit(num_arms=len(self._arms))
         self._step = 0
         self._round_returns = []

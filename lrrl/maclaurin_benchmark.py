@@ -29,7 +29,6 @@ loss over steps), ``maclaurin_rates.png`` (the rate each controller chose) and
 import io
 import math
 import os
-import sys
 import time
 
 # The matrices are tiny: BLAS threads only add overhead (and contend on a shared
@@ -37,8 +36,6 @@ import time
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 
-from absl import app
-from absl import flags
 import gin
 import numpy as np
 import pandas as pd
@@ -331,41 +328,7 @@ def _smooth_log(rates):
     return 10 ** np.convolve(np.log10(rates), kernel, mode='valid')
 
 
-FLAGS = flags.FLAGS
-
-
-def define_flags():
-    # Only when run as a command, so that both benchmark modules can be imported together.
-    flags.DEFINE_string('output_dir', 'results/stationary', 'Folder for the tables and plots.')
-    flags.DEFINE_multi_string(
-        'gin_files', ['stationary/maclaurin.gin'], 'Gin files (as given, or relative to configs/).'
-    )
-    flags.DEFINE_multi_string('gin_bindings', [], 'Gin bindings, e.g. MaclaurinBenchmark.steps=1000.')
-    flags.DEFINE_bool('overwrite', False, 'Replace the output files if they exist.')
-
-
-def main(argv):
-    if len(argv) > 1:
-        print(f'lrrl.maclaurin_benchmark: error: unexpected arguments {argv[1:]}', file=sys.stderr)
-        sys.exit(2)
-    try:
-        benchmark_io.parse_gin(FLAGS.gin_files, FLAGS.gin_bindings)
-        benchmark = MaclaurinBenchmark()
-        benchmark_io.check_outputs(FLAGS.output_dir, OUTPUT_FILES, FLAGS.overwrite)
-    except ValueError as e:
-        print(f'lrrl.maclaurin_benchmark: error: {e}', file=sys.stderr)
-        sys.exit(2)
-    config = gin.config_str()
-    begin = time.time()
-    results = benchmark.run()
-    paths = results.write(FLAGS.output_dir)
-    paths.append(benchmark_io.write_text(FLAGS.output_dir, 'maclaurin_config.gin', config))
-    print(results.markdown())
-    print(
-        f'[lrrl.maclaurin_benchmark] {time.time() - begin:.0f} s; wrote {", ".join(os.path.basename(p) for p in paths)}'
-    )
-
-
 if __name__ == '__main__':
-    define_flags()
-    app.run(main)
+    benchmark_io.run_command(
+        'lrrl.maclaurin_benchmark', MaclaurinBenchmark, 'stationary/maclaurin.gin', OUTPUT_FILES, 'maclaurin_config.gin'
+    )

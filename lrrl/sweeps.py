@@ -33,10 +33,10 @@ import os
 import re
 import tomllib
 
+from lrrl import gin_files
 from lrrl import trace
 
-# configs/ of the repository (same rule as lrrl.train.CONFIG_DIR, without importing TF).
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs')
+CONFIG_DIR = gin_files.CONFIG_DIR
 SWEEP_FOLDERS = ('sweeps', 'experiments')
 RUN_FILE = 'run.json'
 # A label is one path component that a shell and a file system take as it is.

@@ -27,9 +27,11 @@ import tensorflow as tf
 
 from lrrl import agents
 from lrrl import config_checks
+from lrrl import gin_files as gin_files_lib
 from lrrl import networks  # noqa: F401  (registers the dense IQN networks with gin)
 from lrrl import runner as runner_lib
 from lrrl import status
+from lrrl import sweeps
 from lrrl import trace
 
 flags.DEFINE_string('base_dir', None, 'Run folder: checkpoints, logs and results go here.')
@@ -43,22 +45,10 @@ OPERATIVE_CONFIG = 'operative_config.gin'
 CONFIG = 'config.gin'
 # What the run was launched with, read by lrrl.analysis. The sweep launcher
 # writes a richer one (with its sweep and labels) before launching: never replaced.
-RUN_SETTINGS = 'run.json'
-# The repository's configs/: gin files may include each other relative to it
-# ("include 'lrrl/bandit.gin'"), and --gin_files may name files relative to it.
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lrrl.__file__))), 'configs')
-
-
-class UsageError(ValueError):
-    """A command-line value that is not allowed."""
-
-
-def resolve_gin_file(path):
-    """A gin file as given, or else relative to the repository's configs/."""
-    for candidate in (path, os.path.join(CONFIG_DIR, path)):
-        if os.path.isfile(candidate):
-            return os.path.abspath(candidate)
-    raise UsageError(f'--gin_files={path}: no such file (looked in the current folder and in {CONFIG_DIR}).')
+RUN_SETTINGS = sweeps.RUN_FILE
+CONFIG_DIR = gin_files_lib.CONFIG_DIR
+UsageError = gin_files_lib.UsageError
+resolve_gin_file = gin_files_lib.resolve
 
 
 def parse_config(gin_files, gin_bindings):
@@ -67,13 +57,7 @@ def parse_config(gin_files, gin_bindings):
         raise UsageError(
             '--gin_files is empty: give at least an agent config, e.g. --gin_files=configs/agents/dqn.gin.'
         )
-    gin_files = [resolve_gin_file(path) for path in gin_files]
-    gin.clear_config()
-    gin.add_config_file_search_path(CONFIG_DIR)
-    try:
-        gin.parse_config_files_and_bindings(gin_files, gin_bindings, skip_unknown=False)
-    except (ValueError, KeyError, SyntaxError) as e:
-        raise UsageError(f'Bad gin configuration: {e}') from e
+    gin_files_lib.parse(gin_files, gin_bindings)
     return config_checks.check_config()
 
 
