@@ -17,10 +17,7 @@ import math
 import gin
 import numpy as np
 
-
-def _check(condition, binding, value, allowed):
-    if not condition:
-        raise ValueError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
+from lrrl import validation
 
 
 def softmax(logits):
@@ -37,8 +34,8 @@ class Bandit:
     name = 'Bandit'
 
     def __init__(self, num_arms, seed=None):
-        _check(
-            isinstance(num_arms, (int, np.integer)) and num_arms >= 1,
+        validation.require(
+            validation.is_int(num_arms, 1),
             f'{self.name}.num_arms',
             num_arms,
             'an integer >= 1',
@@ -177,22 +174,22 @@ class Exp3Bandit(Bandit):
         max_abs_weight=50.0,
         seed=None,
     ):
-        _check(_is_real(alpha) and alpha > 0, 'Exp3Bandit.alpha', alpha, 'a finite number > 0')
-        _check(_is_real(decay) and 0 < decay <= 1, 'Exp3Bandit.decay', decay, 'in (0, 1]')
-        _check(
-            isinstance(window, (int, np.integer)) and window >= 1,
+        validation.require(validation.is_real(alpha) and alpha > 0, 'Exp3Bandit.alpha', alpha, 'a finite number > 0')
+        validation.require(validation.is_real(decay) and 0 < decay <= 1, 'Exp3Bandit.decay', decay, 'in (0, 1]')
+        validation.require(
+            validation.is_int(window, 1),
             'Exp3Bandit.window',
             window,
             'an integer >= 1',
         )
-        _check(
-            _is_real(min_exp_weight) and min_exp_weight > 0,
+        validation.require(
+            validation.is_real(min_exp_weight) and min_exp_weight > 0,
             'Exp3Bandit.min_exp_weight',
             min_exp_weight,
             'a finite number > 0',
         )
-        _check(
-            _is_real(max_abs_weight) and max_abs_weight > 0,
+        validation.require(
+            validation.is_real(max_abs_weight) and max_abs_weight > 0,
             'Exp3Bandit.max_abs_weight',
             max_abs_weight,
             'a finite number > 0',
@@ -263,7 +260,7 @@ class ClassicExp3Bandit(Bandit):
     name = 'ClassicExp3Bandit'
 
     def __init__(self, num_arms, gamma=0.1, seed=None):
-        _check(_is_real(gamma) and 0 < gamma <= 1, 'ClassicExp3Bandit.gamma', gamma, 'in (0, 1]')
+        validation.require(validation.is_real(gamma) and 0 < gamma <= 1, 'ClassicExp3Bandit.gamma', gamma, 'in (0, 1]')
         super().__init__(num_arms, seed)
         self.gamma = float(gamma)
         self.weights = np.zeros(self.num_arms, dtype=np.float64)
@@ -295,11 +292,3 @@ class ClassicExp3Bandit(Bandit):
         super().load_state_dict(state)
         self.weights = np.asarray(state['weights'], dtype=np.float64)
         self._low, self._high = state['low'], state['high']
-
-
-def _is_real(value):
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )

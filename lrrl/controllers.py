@@ -18,13 +18,12 @@ rate moves between episodes sets ``rate_update_period``: the agent then calls
 ``advance(t)`` every that many steps and applies the rate it returns.
 """
 
-import math
-
 import gin
 import numpy as np
 
 from lrrl import bandits
 from lrrl import schedules
+from lrrl import validation
 
 
 class LearningRateController:
@@ -98,13 +97,7 @@ class LearningRateController:
 
 
 def _check_rate(binding, rate):
-    if (
-        isinstance(rate, bool)
-        or not isinstance(rate, (int, float, np.integer, np.floating))
-        or not math.isfinite(rate)
-        or rate < 0
-    ):
-        raise ValueError(f'{binding} = {rate!r} is not allowed: a learning rate must be a finite number >= 0.')
+    validation.require(validation.is_real(rate) and rate >= 0, binding, rate, 'a finite number >= 0')
     return float(rate)
 
 
@@ -228,15 +221,12 @@ class BanditLearningRate(LearningRateController):
                 f'arms); got rates = {rates!r} and schedules = {schedules!r}.'
             )
         self._arms = self._check_rates(rates) if schedules is None else self._check_schedules(schedules)
-        if (
-            isinstance(episodes_per_round, bool)
-            or not isinstance(episodes_per_round, (int, np.integer))
-            or episodes_per_round < 1
-        ):
-            raise ValueError(
-                f'BanditLearningRate.episodes_per_round = {episodes_per_round!r} '
-                'is not allowed: κ must be an integer >= 1.'
-            )
+        validation.require(
+            validation.is_int(episodes_per_round, 1),
+            'BanditLearningRate.episodes_per_round',
+            episodes_per_round,
+            'an integer κ >= 1',
+        )
         self.episodes_per_round = int(episodes_per_round)
         if schedules is not None:
             self.rate_update_period = _check_agent_steps('BanditLearningRate.rate_update_period', rate_update_period)

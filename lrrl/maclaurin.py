@@ -15,6 +15,7 @@ import gin
 import numpy as np
 
 from lrrl import numpy_mlp
+from lrrl import validation
 
 
 @gin.configurable
@@ -52,17 +53,19 @@ class MaclaurinTask:
             ('degree', degree, 0),
             ('batch_size', batch_size, 1),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f'MaclaurinTask.{binding} = {value!r} is not allowed: it must be an integer >= {low}.')
-        if batch_size > num_polynomials:
-            raise ValueError(
-                f'MaclaurinTask.batch_size = {batch_size} is not allowed: it must be <= num_polynomials '
-                f'= {num_polynomials}.'
-            )
-        if any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_sizes):
-            raise ValueError(
-                f'MaclaurinTask.hidden_sizes = {hidden_sizes!r} is not allowed: it must be a list of integers >= 1.'
-            )
+            validation.require(validation.is_int(value, low), f'MaclaurinTask.{binding}', value, f'an integer >= {low}')
+        validation.require(
+            batch_size <= num_polynomials,
+            'MaclaurinTask.batch_size',
+            batch_size,
+            f'<= num_polynomials = {num_polynomials}',
+        )
+        validation.require(
+            all(validation.is_int(h, 1) for h in hidden_sizes),
+            'MaclaurinTask.hidden_sizes',
+            hidden_sizes,
+            'a list of integers >= 1',
+        )
         self.points = np.linspace(-x_max, x_max, num_points)
         # vandermonde[i, k] = x_i^k, so values = coefficients @ vandermonde.T.
         self.vandermonde = self.points[:, None] ** np.arange(degree + 1)

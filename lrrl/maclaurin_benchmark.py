@@ -46,6 +46,7 @@ from lrrl import controllers
 from lrrl import maclaurin
 from lrrl import numpy_optimizers
 from lrrl import rlr
+from lrrl import validation
 
 METHODS = ('fixed', 'rlr', 'lrrl')
 # The table also averages the losses over the last TAIL_STEPS steps.
@@ -60,10 +61,6 @@ OUTPUT_FILES = (
     'maclaurin_rates.png',
     'maclaurin_config.gin',
 )
-
-
-def _is_int(value, minimum):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
 
 
 def train(task, controller, steps, seed, tail=None):
@@ -128,15 +125,15 @@ class MaclaurinBenchmark:
                 f'{", ".join(METHODS)}.'
             )
         for binding, value, low in (('steps', steps, 1), ('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0)):
-            if not _is_int(value, low):
-                raise ValueError(
-                    f'MaclaurinBenchmark.{binding} = {value!r} is not allowed: it must be an integer >= {low}.'
-                )
-        if not _is_int(steps_per_round, 1) or steps_per_round > steps:
-            raise ValueError(
-                f'MaclaurinBenchmark.steps_per_round = {steps_per_round!r} is not allowed: it must be an integer in '
-                f'[1, steps = {steps}].'
+            validation.require(
+                validation.is_int(value, low), f'MaclaurinBenchmark.{binding}', value, f'an integer >= {low}'
             )
+        validation.require(
+            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
+            'MaclaurinBenchmark.steps_per_round',
+            steps_per_round,
+            f'an integer in [1, steps = {steps}]',
+        )
         self.methods = list(methods)
         self.steps = int(steps)
         self.seeds = list(range(first_seed, first_seed + num_seeds))

@@ -38,6 +38,7 @@ import numpy as np
 from lrrl import controllers
 from lrrl import numpy_mlp
 from lrrl import numpy_optimizers
+from lrrl import validation
 
 DEFAULT_GRID = tuple(float(r) for r in np.logspace(-5, -2, 12))
 NUM_ACTIONS = 3  # decrease, keep, increase
@@ -45,20 +46,7 @@ STATE_SIZE = 2
 
 
 def _check(condition, binding, value, allowed):
-    if not condition:
-        raise ValueError(f'RLRLearningRate.{binding} = {value!r} is not allowed: it must be {allowed}.')
-
-
-def _is_int(value, minimum):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-
-
-def _is_real(value):
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    validation.require(condition, f'RLRLearningRate.{binding}', value, allowed)
 
 
 class ReplayBuffer:
@@ -165,37 +153,49 @@ class RLRLearningRate(controllers.LearningRateController):
             'strictly increasing rates > 0 (the actions move along the grid)',
         )
         _check(
-            _is_int(initial_index, 0) and initial_index < len(self._rates),
+            validation.is_int(initial_index, 0) and initial_index < len(self._rates),
             'initial_index',
             initial_index,
             f'an integer in [0, {len(self._rates) - 1}]',
         )
         _check(
-            hasattr(hidden_sizes, '__len__') and all(_is_int(h, 1) for h in hidden_sizes),
+            hasattr(hidden_sizes, '__len__') and all(validation.is_int(h, 1) for h in hidden_sizes),
             'hidden_sizes',
             hidden_sizes,
             'a list of integers >= 1',
         )
-        _check(_is_int(batch_size, 1), 'batch_size', batch_size, 'an integer >= 1')
-        _check(_is_int(replay_capacity, batch_size), 'replay_capacity', replay_capacity, 'an integer >= batch_size')
+        _check(validation.is_int(batch_size, 1), 'batch_size', batch_size, 'an integer >= 1')
+        _check(
+            validation.is_int(replay_capacity, batch_size),
+            'replay_capacity',
+            replay_capacity,
+            'an integer >= batch_size',
+        )
         if min_replay_size is None:
             min_replay_size = batch_size
         _check(
-            _is_int(min_replay_size, batch_size) and min_replay_size <= replay_capacity,
+            validation.is_int(min_replay_size, batch_size) and min_replay_size <= replay_capacity,
             'min_replay_size',
             min_replay_size,
             f'an integer in [batch_size = {batch_size}, replay_capacity = {replay_capacity}]',
         )
-        _check(_is_real(gamma) and 0 <= gamma <= 1, 'gamma', gamma, 'in [0, 1]')
-        _check(_is_real(tau) and 0 < tau <= 1, 'tau', tau, 'in (0, 1]')
-        _check(_is_real(q_learning_rate) and q_learning_rate > 0, 'q_learning_rate', q_learning_rate, 'a number > 0')
-        for binding, value in (('epsilon_start', epsilon_start), ('epsilon_end', epsilon_end)):
-            _check(_is_real(value) and 0 <= value <= 1, binding, value, 'in [0, 1]')
-        _check(_is_real(epsilon_decay) and epsilon_decay > 0, 'epsilon_decay', epsilon_decay, 'a number > 0')
-        _check(_is_int(update_period, 1), 'update_period', update_period, 'an integer >= 1')
-        _check(_is_int(target_update_period, 1), 'target_update_period', target_update_period, 'an integer >= 1')
+        _check(validation.is_real(gamma) and 0 <= gamma <= 1, 'gamma', gamma, 'in [0, 1]')
+        _check(validation.is_real(tau) and 0 < tau <= 1, 'tau', tau, 'in (0, 1]')
         _check(
-            _is_real(gradient_clip_value) and gradient_clip_value > 0,
+            validation.is_real(q_learning_rate) and q_learning_rate > 0,
+            'q_learning_rate',
+            q_learning_rate,
+            'a number > 0',
+        )
+        for binding, value in (('epsilon_start', epsilon_start), ('epsilon_end', epsilon_end)):
+            _check(validation.is_real(value) and 0 <= value <= 1, binding, value, 'in [0, 1]')
+        _check(validation.is_real(epsilon_decay) and epsilon_decay > 0, 'epsilon_decay', epsilon_decay, 'a number > 0')
+        _check(validation.is_int(update_period, 1), 'update_period', update_period, 'an integer >= 1')
+        _check(
+            validation.is_int(target_update_period, 1), 'target_update_period', target_update_period, 'an integer >= 1'
+        )
+        _check(
+            validation.is_real(gradient_clip_value) and gradient_clip_value > 0,
             'gradient_clip_value',
             gradient_clip_value,
             'a number > 0',

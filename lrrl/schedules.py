@@ -15,27 +15,27 @@ rates d ∈ {1, 2, 3}×10⁻⁷ are per agent step (assumed, spec §2).
 import math
 
 import gin
-import numpy as np
+
+from lrrl import validation
 
 
 def _check(binding, value, allowed, test):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not test(value):
-        raise ValueError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
+    """A finite real ``value`` passing ``test``, as a float."""
+    validation.require(validation.is_real(value) and test(value), binding, value, allowed)
     return float(value)
 
 
 def _rate(binding, value):
-    return _check(binding, value, 'a finite learning rate >= 0', lambda v: math.isfinite(v) and v >= 0)
+    return _check(binding, value, 'a finite learning rate >= 0', lambda v: v >= 0)
 
 
 def _positive(binding, value):
-    return _check(binding, value, 'a finite number > 0', lambda v: math.isfinite(v) and v > 0)
+    return _check(binding, value, 'a finite number > 0', lambda v: v > 0)
 
 
 def check_agent_steps(binding, value):
     """A whole number of agent steps >= 1 (also used by the controllers' update periods)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f'{binding} = {value!r} is not allowed: it must be a whole number of agent steps >= 1.')
+    validation.require(validation.is_int(value, 1), binding, value, 'a whole number of agent steps >= 1')
     return int(value)
 
 
@@ -82,9 +82,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_rate=gin.REQUIRED, decay_rate=gin.REQUIRED):
         self.initial_rate = _rate('ExponentialDecay.initial_rate', initial_rate)
-        self.decay_rate = _check(
-            'ExponentialDecay.decay_rate', decay_rate, 'a finite number >= 0', lambda v: math.isfinite(v) and v >= 0
-        )
+        self.decay_rate = _check('ExponentialDecay.decay_rate', decay_rate, 'a finite number >= 0', lambda v: v >= 0)
 
     def __call__(self, step):
         return self.initial_rate * math.exp(-self.decay_rate * step)
@@ -105,9 +103,7 @@ class LinearDecay(LearningRateSchedule):
 
     def __init__(self, initial_rate=gin.REQUIRED, final_factor=0.1, decay_steps=gin.REQUIRED):
         self.initial_rate = _rate('LinearDecay.initial_rate', initial_rate)
-        self.final_factor = _check(
-            'LinearDecay.final_factor', final_factor, 'a finite number >= 0', lambda v: math.isfinite(v) and v >= 0
-        )
+        self.final_factor = _check('LinearDecay.final_factor', final_factor, 'a finite number >= 0', lambda v: v >= 0)
         self.decay_steps = check_agent_steps('LinearDecay.decay_steps', decay_steps)
 
     def __call__(self, step):

@@ -46,6 +46,7 @@ from lrrl import benchmark_io
 from lrrl import controllers
 from lrrl import numpy_optimizers
 from lrrl import test_functions
+from lrrl import validation
 
 # Chosen after a sweep of single rates (d = 10, 2,000 steps, 10 seeds; the
 # command is in results/stationary/README.md): each set spans four decades and
@@ -114,15 +115,6 @@ def optimise(function, optimizer_name, rate_controllers, starts, steps):
     return gaps, rates, diverged_at
 
 
-def _check(condition, binding, value, allowed):
-    if not condition:
-        raise ValueError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
-
-
-def _is_int(value, minimum):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-
-
 @gin.configurable
 class StationaryBenchmark:
     """The grid: functions × optimizers × (each fixed rate, LRRL) × seeds.
@@ -152,9 +144,11 @@ class StationaryBenchmark:
         bandit=bandits.Exp3Bandit,
         first_seed=0,
     ):
-        _check(len(functions) > 0, 'StationaryBenchmark.functions', functions, 'a non-empty list of function names')
+        validation.require(
+            len(functions) > 0, 'StationaryBenchmark.functions', functions, 'a non-empty list of function names'
+        )
         self.functions = [test_functions.get(name) for name in functions]
-        _check(
+        validation.require(
             len(optimizers) > 0 and all(name in numpy_optimizers.OPTIMIZERS for name in optimizers),
             'StationaryBenchmark.optimizers',
             optimizers,
@@ -168,18 +162,24 @@ class StationaryBenchmark:
             # BanditLearningRate checks the set (non-empty, finite, > 0, distinct).
             controllers.BanditLearningRate(rates[name], bandit=bandits.Exp3Bandit)
             self.candidate_rates[name] = tuple(float(r) for r in rates[name])
-        _check(_is_int(dimension, 1), 'StationaryBenchmark.dimension', dimension, 'an integer >= 1')
+        validation.require(
+            validation.is_int(dimension, 1), 'StationaryBenchmark.dimension', dimension, 'an integer >= 1'
+        )
         for function in self.functions:
             function.check_dimension(dimension)
-        _check(_is_int(steps, 1), 'StationaryBenchmark.steps', steps, 'an integer >= 1')
-        _check(_is_int(num_seeds, 1), 'StationaryBenchmark.num_seeds', num_seeds, 'an integer >= 1')
-        _check(
-            _is_int(steps_per_round, 1) and steps_per_round <= steps,
+        validation.require(validation.is_int(steps, 1), 'StationaryBenchmark.steps', steps, 'an integer >= 1')
+        validation.require(
+            validation.is_int(num_seeds, 1), 'StationaryBenchmark.num_seeds', num_seeds, 'an integer >= 1'
+        )
+        validation.require(
+            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
             'StationaryBenchmark.steps_per_round',
             steps_per_round,
             f'an integer in [1, steps = {steps}]',
         )
-        _check(_is_int(first_seed, 0), 'StationaryBenchmark.first_seed', first_seed, 'an integer >= 0')
+        validation.require(
+            validation.is_int(first_seed, 0), 'StationaryBenchmark.first_seed', first_seed, 'an integer >= 0'
+        )
         self.dimension = int(dimension)
         self.steps = int(steps)
         self.num_seeds = int(num_seeds)

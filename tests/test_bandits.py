@@ -165,6 +165,10 @@ def test_same_seed_and_feedback_choose_the_same_arms():
         ({'window': 0}, 'Exp3Bandit.window'),
         ({'window': 2.5}, 'Exp3Bandit.window'),
         ({'num_arms': 0}, 'Exp3Bandit.num_arms'),
+        # gin passes `True` through as written; bool is an int subclass, not a count.
+        ({'num_arms': True}, 'Exp3Bandit.num_arms'),
+        ({'window': True}, 'Exp3Bandit.window'),
+        ({'alpha': True}, 'Exp3Bandit.alpha'),
     ],
 )
 def test_bad_parameters_name_the_binding(kwargs, binding):

@@ -1,0 +1,32 @@
+"""Checks of configured values, with errors that name the binding and what is allowed.
+
+Pure Python/numpy: the bandits, schedules and numpy benchmarks use it without
+TensorFlow. gin passes through whatever a user wrote, so bool (an int subclass)
+and numpy scalars are handled explicitly.
+"""
+
+import math
+
+import numpy as np
+
+
+def require(condition, binding, value, allowed):
+    """Raises ``ValueError('<binding> = <value> is not allowed: it must be <allowed>.')`` unless ``condition``."""
+    if not condition:
+        raise ValueError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
+
+
+def is_int(value, minimum=None):
+    """An integer (not a bool), at least ``minimum`` if given."""
+    return (
+        isinstance(value, (int, np.integer)) and not isinstance(value, bool) and (minimum is None or value >= minimum)
+    )
+
+
+def is_real(value):
+    """A finite real number (not a bool)."""
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
