@@ -23,6 +23,13 @@ def _check_unit(name, value):
     return float(value)
 
 
+def _moving_average(average, decay, value):
+    """average <- decay * average + (1 - decay) * value, in place."""
+    average *= decay
+    average += (1.0 - decay) * value
+    return average
+
+
 class Optimizer:
     name = 'Optimizer'
 
@@ -93,12 +100,8 @@ class Adam(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(self, index, param, grad):
-        m = self._slot('m', index, param)
-        v = self._slot('v', index, param)
-        m *= self.beta1
-        m += (1.0 - self.beta1) * grad
-        v *= self.beta2
-        v += (1.0 - self.beta2) * grad * grad
+        m = _moving_average(self._slot('m', index, param), self.beta1, grad)
+        v = _moving_average(self._slot('v', index, param), self.beta2, grad * grad)
         m_hat = m / (1.0 - self.beta1**self.iterations)
         v_hat = v / (1.0 - self.beta2**self.iterations)
         param -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
@@ -116,9 +119,7 @@ class RMSProp(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(self, index, param, grad):
-        v = self._slot('v', index, param)
-        v *= self.rho
-        v += (1.0 - self.rho) * grad * grad
+        v = _moving_average(self._slot('v', index, param), self.rho, grad * grad)
         step = grad / (np.sqrt(v) + self.epsilon)
         if self.momentum:
             velocity = self._slot('velocity', index, param)

@@ -32,6 +32,25 @@ def test_adam_keeps_its_moments_when_the_rate_changes():
     np.testing.assert_allclose(param, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize('momentum', [0.0, 0.9])
+def test_rmsprop_matches_the_update_written_out(momentum):
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(6, 3))
+    rates = [1e-2, 1e-1, 1e-3, 1e-2, 1e-1, 1e-2]
+    param = np.array([1.0, -1.0, 0.5])
+    optimizer = numpy_optimizers.RMSProp(rho=0.8, momentum=momentum, epsilon=1e-6)
+    expected = param.copy()
+    v = np.zeros(3)
+    velocity = np.zeros(3)
+    for rate, grad in zip(rates, grads):
+        optimizer.learning_rate = rate
+        optimizer.apply_gradients([param], [grad])
+        v = 0.8 * v + 0.2 * grad**2
+        velocity = momentum * velocity + rate * grad / (np.sqrt(v) + 1e-6)
+        expected -= velocity
+    np.testing.assert_allclose(param, expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize('name', list(numpy_optimizers.OPTIMIZERS))
 def test_per_row_rates_equal_separate_runs(name):
     rng = np.random.default_rng(0)
