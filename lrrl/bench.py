@@ -319,10 +319,17 @@ def machine_description():
     )
 
 
+def training_device():
+    """Where TensorFlow places the agents' graphs: the first GPU if there is one."""
+    import tensorflow as tf
+
+    return 'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'
+
+
 def report(results):
     """The Markdown report: the machine, the command, the tables."""
     lines = [
-        '# Benchmark: what LRRL costs',
+        f'# Benchmark: what LRRL costs ({FLAGS.agent.upper()} agent)',
         '',
         f'Machine: {results["machine"]}.',
         f'Command: `{results["command"]}` ({results["date"]}).',
@@ -332,7 +339,7 @@ def report(results):
         t = results['throughput']
         stock = np.asarray(t['steps_per_second']['stock'])
         lines += [
-            f'## Throughput, A/B ({FLAGS.agent.upper()}, {FLAGS.game}, CPU, {FLAGS.rounds} rounds of '
+            f'## Throughput, A/B ({FLAGS.agent.upper()}, {FLAGS.game}, {results["device"]}, {FLAGS.rounds} rounds of '
             f'>= {FLAGS.block_steps} training steps per variant, replay warm-up {FLAGS.min_replay_history} '
             f'steps, a gradient update every {t["update_period"]} agent steps)',
             '',
@@ -409,6 +416,7 @@ def main(argv):
         'machine': machine_description(),
         'command': 'python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
         'date': time.strftime('%Y-%m-%d'),
+        'device': training_device(),
     }
     with tempfile.TemporaryDirectory() as base_dir:
         if 'throughput' not in skip:

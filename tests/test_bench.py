@@ -3,6 +3,9 @@
 import json
 import os
 
+from absl import flags
+import pytest
+
 from conftest import run_cli
 
 
@@ -22,3 +25,52 @@ def test_bench_refuses_an_unknown_part():
     result = run_cli('lrrl.bench', '--skip=throughput,warp', timeout=300)
     assert result.returncode != 0
     assert 'warp' in result.stderr
+
+
+@pytest.mark.parametrize('agent', ['dqn', 'iqn'])
+def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
+    """A fair A/B: stock Dopamine and the harness get the same optimizer, network, replay and agent settings."""
+    import tensorflow as tf
+
+    from lrrl import bench
+
+    flags.FLAGS.unparse_flags()
+    flags.FLAGS(['lrrl.bench', f'--agent={agent}'])
+    try:
+        agents = {}
+        for variant in bench.VARIANTS:
+            with tf.Graph().as_default():
+                agents[variant] = bench.build_runner(variant, str(tmp_path / variant), 'Pong', 5000, 300)._agent
+    finally:
+        flags.FLAGS.unparse_flags()
+    stock_class = bench._stock_agent_class(agent)
+    assert type(agents['stock']) is stock_class
+    assert all(isinstance(agents[v], stock_class) and type(agents[v]) is not stock_class for v in ('fixed', 'lrrl'))
+
+    def settings(a):
+        with a._sess.graph.as_default():
+            trainable = tf.compat.v1.trainable_variables()
+        optimizer = a.optimizer
+        return {
+            'optimizer': type(optimizer),
+            'betas_epsilon': (optimizer._beta1, optimizer._beta2, optimizer._epsilon),
+            'trainable': sorted((v.name, tuple(v.shape)) for v in trainable),
+            'replay': (type(a._replay), a._replay.memory._replay_capacity, a._replay.batch_size),
+            'agent': (a.min_replay_history, a.update_period, a.target_update_period, a.gamma, a.update_horizon),
+            'epsilon_train': a.epsilon_train,
+        }
+
+    reference = settings(agents['stock'])
+    assert reference['replay'][1] == 5000 and reference['agent'][0] == 300
+    for variant in ('fixed', 'lrrl'):
+        assert settings(agents[variant]) == reference, variant
+    # The fixed variant trains at stock's rate; the LRRL variant at its bandit's arm, which the
+    # agent writes to the graph at its first training step (the runner seeds the controller
+    # after the agent is built). With an empty replay the step updates nothing.
+    for variant in ('fixed', 'lrrl'):
+        agents[variant]._train_step()
+    stock_rate = agents['stock'].optimizer._lr
+    assert agents['fixed'].get_learning_rate() == pytest.approx(stock_rate, rel=1e-7)
+    assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-7)
+    for a in agents.values():
+        a._sess.close()
