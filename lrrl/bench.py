@@ -41,9 +41,13 @@ from absl import logging
 import numpy as np
 
 from lrrl import bandits
+from lrrl import bench_variants
 
 flags.DEFINE_enum(
-    'agent', 'dqn', ['dqn', 'iqn'], 'Dopamine agent: DQN or Implicit Quantile (configs/agents/<agent>.gin).'
+    'agent',
+    'dqn',
+    list(bench_variants.AGENT_SETUPS),
+    'Dopamine agent: DQN or Implicit Quantile (configs/agents/<agent>.gin).',
 )
 flags.DEFINE_string('game', 'Pong', 'Atari game for the throughput, memory and scaling measurements.')
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
@@ -65,100 +69,39 @@ flags.DEFINE_integer('threads', 0, 'Internal: TF intra/inter-op threads of a wor
 
 FLAGS = flags.FLAGS
 
-VARIANTS = ('stock', 'fixed', 'lrrl')
-K5 = (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4)
 LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
-
-
-# Per agent: its gin file, Dopamine's stock class, and the configurables that hold
-# its replay capacity and warm-up.
-AGENT_SETUPS = {
-    'dqn': ('agents/dqn.gin', 'WrappedReplayBuffer', 'DQNAgent'),
-    'iqn': ('agents/iqn.gin', 'WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
-}
-
-
-def _stock_agent_class(agent):
-    from dopamine.tf.agents.dqn import dqn_agent  # pylint: disable=g-import-not-at-top
-    from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent  # pylint: disable=g-import-not-at-top
-
-    return {'dqn': dqn_agent.DQNAgent, 'iqn': implicit_quantile_agent.ImplicitQuantileAgent}[agent]
-
-
-def _bindings(game, capacity, min_replay_history):
-    _, replay, agent = AGENT_SETUPS[FLAGS.agent]
-    return [
-        f"atari_lib.create_atari_environment.game_name = '{game}'",
-        f'{replay}.replay_capacity = {capacity}',
-        f'{agent}.min_replay_history = {min_replay_history}',
-        'Runner.fine_grained_print_to_console = False',
-        'Runner.use_legacy_logger = False',
-    ]
-
-
-def build_runner(variant, base_dir, game, capacity, min_replay_history):
-    """A runner of one variant in the current default graph, from configs/agents/<--agent>.gin."""
-    import gin
-    from dopamine.discrete_domains import run_experiment
-
-    from lrrl import controllers
-    from lrrl import runner as runner_lib
-    from lrrl import train
-
-    files = [AGENT_SETUPS[FLAGS.agent][0]] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
-    controller = train.parse_config(files, _bindings(game, capacity, min_replay_history))
-    if variant == 'stock':
-        assert isinstance(controller, controllers.FixedLearningRate)
-        # The same gin-configured optimizer class the LRRL agent gets (epsilon included).
-        optimizer_class = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
-
-        # Dopamine's own way to give its agents an optimizer (IQN takes it only through gin).
-        with gin.unlock_config():
-            gin.bind_parameter(
-                f'{AGENT_SETUPS[FLAGS.agent][2]}.optimizer', optimizer_class(learning_rate=controller.rate)
-            )
-
-        def create_stock_agent(sess, environment, summary_writer=None):
-            return _stock_agent_class(FLAGS.agent)(sess, num_actions=environment.action_space.n, summary_writer=None)
-
-        return run_experiment.Runner(base_dir, create_stock_agent)
-    return runner_lib.LRRLRunner(base_dir, seed=0, learning_rate_controller=controller)
-
-
-def train_steps(runner, steps):
-    """Runs whole training episodes until ``steps`` agent steps; returns (steps, seconds, episodes)."""
-    from dopamine.discrete_domains import iteration_statistics
-
-    runner._agent.eval_mode = False
-    start = time.perf_counter()
-    count, _, episodes = runner._run_one_phase(steps, iteration_statistics.IterationStatistics(), 'train')
-    return count, time.perf_counter() - start, episodes
 
 
 def measure_throughput(base_dir):
     import tensorflow as tf
 
     runners = {}
-    for variant in VARIANTS:
+    for variant in bench_variants.VARIANTS:
         graph = tf.Graph()
         with graph.as_default():
-            runners[variant] = build_runner(
-                variant, os.path.join(base_dir, variant), FLAGS.game, FLAGS.replay_capacity, FLAGS.min_replay_history
+            runners[variant] = bench_variants.build_runner(
+                variant,
+                FLAGS.agent,
+                os.path.join(base_dir, variant),
+                FLAGS.game,
+                FLAGS.replay_capacity,
+                FLAGS.min_replay_history,
             )
     for variant, runner in runners.items():
-        train_steps(runner, FLAGS.warmup_steps)
+        bench_variants.train_steps(runner, FLAGS.warmup_steps)
         print(f'[bench] warmed up {variant}', flush=True)
-    rates = {v: [] for v in VARIANTS}
+    rates = {v: [] for v in bench_variants.VARIANTS}
     episode_seconds = []
     for r in range(FLAGS.rounds):
-        order = VARIANTS if r % 2 == 0 else VARIANTS[::-1]
+        order = bench_variants.VARIANTS if r % 2 == 0 else bench_variants.VARIANTS[::-1]
         for variant in order:
-            steps, seconds, episodes = train_steps(runners[variant], FLAGS.block_steps)
+            steps, seconds, episodes = bench_variants.train_steps(runners[variant], FLAGS.block_steps)
             rates[variant].append(steps / seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         print(
-            f'[bench] round {r + 1}/{FLAGS.rounds}: ' + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in VARIANTS),
+            f'[bench] round {r + 1}/{FLAGS.rounds}: '
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in bench_variants.VARIANTS),
             flush=True,
         )
     update_period = runners['stock']._agent.update_period
@@ -272,7 +215,9 @@ def run_worker(kind):
 
     launched = float(os.environ.get(LAUNCH_TIME_ENV, time.time()))
     with tempfile.TemporaryDirectory() as base_dir:
-        runner = build_runner(FLAGS.variant, base_dir, FLAGS.game, FLAGS.capacity, FLAGS.min_replay_history)
+        runner = bench_variants.build_runner(
+            FLAGS.variant, FLAGS.agent, base_dir, FLAGS.game, FLAGS.capacity, FLAGS.min_replay_history
+        )
         first_step = {}
         agent = runner._agent
         original_begin = agent.begin_episode
@@ -283,8 +228,8 @@ def run_worker(kind):
 
         agent.begin_episode = begin_episode
         if kind == 'scaling':
-            train_steps(runner, FLAGS.min_replay_history + 500)
-        steps, seconds, _ = train_steps(runner, FLAGS.memory_steps)
+            bench_variants.train_steps(runner, FLAGS.min_replay_history + 500)
+        steps, seconds, _ = bench_variants.train_steps(runner, FLAGS.memory_steps)
         del tf
         result = {
             'variant': FLAGS.variant,

@@ -3,7 +3,6 @@
 import json
 import os
 
-from absl import flags
 import pytest
 
 from conftest import run_cli
@@ -32,18 +31,14 @@ def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
     """A fair A/B: stock Dopamine and the harness get the same optimizer, network, replay and agent settings."""
     import tensorflow as tf
 
-    from lrrl import bench
+    from lrrl import bench_variants
 
-    flags.FLAGS.unparse_flags()
-    flags.FLAGS(['lrrl.bench', f'--agent={agent}'])
-    try:
-        agents = {}
-        for variant in bench.VARIANTS:
-            with tf.Graph().as_default():
-                agents[variant] = bench.build_runner(variant, str(tmp_path / variant), 'Pong', 5000, 300)._agent
-    finally:
-        flags.FLAGS.unparse_flags()
-    stock_class = bench._stock_agent_class(agent)
+    agents = {}
+    for variant in bench_variants.VARIANTS:
+        with tf.Graph().as_default():
+            runner = bench_variants.build_runner(variant, agent, str(tmp_path / variant), 'Pong', 5000, 300)
+        agents[variant] = runner._agent
+    stock_class = bench_variants.stock_agent_class(agent)
     assert type(agents['stock']) is stock_class
     assert all(isinstance(agents[v], stock_class) and type(agents[v]) is not stock_class for v in ('fixed', 'lrrl'))
 
