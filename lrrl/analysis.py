@@ -42,10 +42,7 @@ from lrrl import trace
 
 CONFIG = 'config.gin'
 OPERATIVE_CONFIG = 'operative_config.gin'
-RUN_SETTINGS = sweeps.RUN_FILE
-RUN_STATUS = status_lib.STATUS_FILE
-CONFIG_DIR = gin_files.CONFIG_DIR
-METHOD_DIR = os.path.join(CONFIG_DIR, 'methods')
+METHOD_DIR = os.path.join(gin_files.CONFIG_DIR, 'methods')
 
 # The columns that say which cell of a table a run belongs to; launcher labels
 # and varying bindings are added after them.
@@ -96,7 +93,10 @@ def read_gin_bindings(path, _seen=None):
         for statement in config_parser.ConfigParser(f, _TextDelegate()):
             if isinstance(statement, config_parser.IncludeStatement):
                 included = statement.filename
-                for candidate in (os.path.join(os.path.dirname(path), included), os.path.join(CONFIG_DIR, included)):
+                for candidate in (
+                    os.path.join(os.path.dirname(path), included),
+                    os.path.join(gin_files.CONFIG_DIR, included),
+                ):
                     if os.path.isfile(candidate):
                         bindings.update(read_gin_bindings(candidate, seen))
                         break
@@ -222,7 +222,7 @@ class RunRecord:
 
 def is_run_folder(path):
     return os.path.isdir(path) and any(
-        os.path.exists(os.path.join(path, name)) for name in (CONFIG, OPERATIVE_CONFIG, RUN_SETTINGS, 'logs')
+        os.path.exists(os.path.join(path, name)) for name in (CONFIG, OPERATIVE_CONFIG, sweeps.RUN_FILE, 'logs')
     )
 
 
@@ -297,8 +297,8 @@ def _iteration_rows(logs):
 def read_run(run_dir, method_files=None):
     """Reads one run folder into a ``RunRecord`` (no TensorFlow)."""
     run_dir = os.path.normpath(run_dir)
-    launch = _read_json(os.path.join(run_dir, RUN_SETTINGS)) or {}
-    status = _read_json(os.path.join(run_dir, RUN_STATUS)) or {}
+    launch = _read_json(os.path.join(run_dir, sweeps.RUN_FILE)) or {}
+    status = _read_json(os.path.join(run_dir, status_lib.STATUS_FILE)) or {}
     # config.gin is written when a launch starts; operative_config.gin when it
     # ends, so the former is the current intent of an unfinished run.
     bindings = {}

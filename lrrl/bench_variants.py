@@ -14,6 +14,7 @@ No absl flags here, so tests and other tools can build the variants in-process.
 import time
 
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+from lrrl import validation
 
 VARIANTS = ('stock', 'fixed', 'lrrl')
 
@@ -46,10 +47,8 @@ def gin_bindings(agent, game, capacity, min_replay_history):
 
 def build_runner(variant, agent, base_dir, game, capacity, min_replay_history):
     """A runner of one variant in the current default graph."""
-    if variant not in VARIANTS:
-        raise ValueError(f'variant = {variant!r} is not allowed: it must be one of {VARIANTS}.')
-    if agent not in AGENT_SETUPS:
-        raise ValueError(f'agent = {agent!r} is not allowed: it must be one of {tuple(AGENT_SETUPS)}.')
+    validation.require(variant in VARIANTS, 'variant', variant, f'one of {VARIANTS}')
+    validation.require(agent in AGENT_SETUPS, 'agent', agent, f'one of {tuple(AGENT_SETUPS)}')
     import gin
     from dopamine.discrete_domains import run_experiment
 

@@ -22,10 +22,6 @@ from lrrl import gin_files
 from lrrl import trace
 
 
-UsageError = gin_files.UsageError
-parse_gin = gin_files.parse
-
-
 def run_command(command, benchmark_class, default_gin_file, output_files, config_name):
     """The command line of a numpy benchmark: ``python -m <command> [--gin_files …] [--output_dir …]``.
 
@@ -44,7 +40,7 @@ def run_command(command, benchmark_class, default_gin_file, output_files, config
             print(f'{command}: error: unexpected arguments {argv[1:]}', file=sys.stderr)
             sys.exit(2)
         try:
-            parse_gin(FLAGS.gin_files, FLAGS.gin_bindings)
+            gin_files.parse(FLAGS.gin_files, FLAGS.gin_bindings)
             benchmark = benchmark_class()
             check_outputs(FLAGS.output_dir, output_files, FLAGS.overwrite)
         except ValueError as e:
@@ -65,7 +61,7 @@ def check_outputs(output_dir, names, overwrite):
     """Raises UsageError if any of ``names`` exists in ``output_dir`` and not ``overwrite``."""
     existing = [name for name in names if os.path.exists(os.path.join(output_dir, name))]
     if existing and not overwrite:
-        raise UsageError(
+        raise gin_files.UsageError(
             f'{output_dir} already holds {", ".join(existing)}; pass --overwrite to replace them, or choose '
             'another --output_dir.'
         )

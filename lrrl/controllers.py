@@ -130,10 +130,6 @@ class FixedLearningRate(LearningRateController):
             )
 
 
-# BanditLearningRate's ``schedules`` argument shadows the module inside its __init__.
-_check_agent_steps = schedules.check_agent_steps
-
-
 def _check_schedule_state(binding, saved, configured):
     if saved != configured:
         raise ValueError(
@@ -163,7 +159,9 @@ class ScheduledLearningRate(LearningRateController):
                 'learning-rate schedule, e.g. @ExponentialDecay() or @CyclicalRate().'
             )
         self.schedule = schedule
-        self.rate_update_period = _check_agent_steps('ScheduledLearningRate.rate_update_period', rate_update_period)
+        self.rate_update_period = validation.check_agent_steps(
+            'ScheduledLearningRate.rate_update_period', rate_update_period
+        )
         self._step = 0
 
     @property
@@ -229,7 +227,9 @@ class BanditLearningRate(LearningRateController):
         )
         self.episodes_per_round = int(episodes_per_round)
         if schedules is not None:
-            self.rate_update_period = _check_agent_steps('BanditLearningRate.rate_update_period', rate_update_period)
+            self.rate_update_period = validation.check_agent_steps(
+                'BanditLearningRate.rate_update_period', rate_update_period
+            )
         self.bandit = bandit(num_arms=len(self._arms))
         self._step = 0
         self._round_returns = []

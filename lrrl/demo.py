@@ -17,6 +17,7 @@ from absl import flags
 from absl import logging
 
 from lrrl import config_checks
+from lrrl import gin_files
 from lrrl import run_summary
 from lrrl import train
 
@@ -33,8 +34,8 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)
     print(f'[lrrl] demo: LRRL-DQN on CartPole, gin files {", ".join(GIN_FILES)}')
     try:
-        train.run(FLAGS.base_dir, [train.resolve_gin_file(f) for f in GIN_FILES], FLAGS.gin_bindings, FLAGS.seed)
-    except (train.UsageError, config_checks.ConfigError) as e:
+        train.run(FLAGS.base_dir, [gin_files.resolve(f) for f in GIN_FILES], FLAGS.gin_bindings, FLAGS.seed)
+    except (gin_files.UsageError, config_checks.ConfigError) as e:
         print(f'lrrl.demo: error: {e}', file=sys.stderr)
         sys.exit(2)
     table = run_summary.iteration_table(FLAGS.base_dir)

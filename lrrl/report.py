@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from lrrl import analysis
+from lrrl import gin_files
 from lrrl import intervals
 from lrrl import normalization
 from lrrl import trace
@@ -50,10 +51,6 @@ PAPER_REPORTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data'
 PAPER_ITERATIONS = 200
 PAPER_TRAINING_STEPS = 250_000
 LRRL_CONTROLLER = 'BanditLearningRate'
-
-
-class UsageError(ValueError):
-    """A command-line value that is not allowed."""
 
 
 # ---------------------------------------------------------------------------
@@ -444,11 +441,13 @@ def write_plots(tables, report, out_dir):
 def write_report(run_roots, out_dir, reps=2000, seed=0, with_plots=True):
     """Loads the runs, then writes every table and plot into ``out_dir``; returns the paths."""
     if not run_roots:
-        raise UsageError('--runs is empty: give the folder(s) that hold the run folders, e.g. --runs=runs/table1.')
+        raise gin_files.UsageError(
+            '--runs is empty: give the folder(s) that hold the run folders, e.g. --runs=runs/table1.'
+        )
     if not out_dir:
-        raise UsageError('--out is required: the folder for the tables and plots.')
+        raise gin_files.UsageError('--out is required: the folder for the tables and plots.')
     if reps < 1:
-        raise UsageError(f'--bootstrap_reps={reps} is not allowed: it must be >= 1.')
+        raise gin_files.UsageError(f'--bootstrap_reps={reps} is not allowed: it must be >= 1.')
     tables = analysis.load_runs(list(run_roots))  # raises NoRunsError before anything is written
     report = build_report(tables, reps=reps, seed=seed)
     os.makedirs(out_dir, exist_ok=True)
@@ -507,7 +506,7 @@ def main(argv):
         raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
     try:
         written, report = write_report(FLAGS.runs, FLAGS.out, FLAGS.bootstrap_reps, FLAGS.bootstrap_seed, FLAGS.plots)
-    except (UsageError, analysis.NoRunsError, analysis.UnreadableRunError) as e:
+    except (gin_files.UsageError, analysis.NoRunsError, analysis.UnreadableRunError) as e:
         print(f'lrrl.report: error: {e}', file=sys.stderr)
         sys.exit(2)
     for note in report['notes']:

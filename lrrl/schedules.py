@@ -33,12 +33,6 @@ def _positive(binding, value):
     return _check(binding, value, 'a finite number > 0', lambda v: v > 0)
 
 
-def check_agent_steps(binding, value):
-    """A whole number of agent steps >= 1 (also used by the controllers' update periods)."""
-    validation.require(validation.is_int(value, 1), binding, value, 'a whole number of agent steps >= 1')
-    return int(value)
-
-
 class LearningRateSchedule:
     """A learning rate that depends only on the agent step t."""
 
@@ -104,7 +98,7 @@ class LinearDecay(LearningRateSchedule):
     def __init__(self, initial_rate=gin.REQUIRED, final_factor=0.1, decay_steps=gin.REQUIRED):
         self.initial_rate = _rate('LinearDecay.initial_rate', initial_rate)
         self.final_factor = _check('LinearDecay.final_factor', final_factor, 'a finite number >= 0', lambda v: v >= 0)
-        self.decay_steps = check_agent_steps('LinearDecay.decay_steps', decay_steps)
+        self.decay_steps = validation.check_agent_steps('LinearDecay.decay_steps', decay_steps)
 
     def __call__(self, step):
         progress = min(step / self.decay_steps, 1.0)
@@ -127,7 +121,7 @@ class StepDecay(LearningRateSchedule):
     def __init__(self, initial_rate=gin.REQUIRED, factor=0.5, step_size=gin.REQUIRED):
         self.initial_rate = _rate('StepDecay.initial_rate', initial_rate)
         self.factor = _positive('StepDecay.factor', factor)
-        self.step_size = check_agent_steps('StepDecay.step_size', step_size)
+        self.step_size = validation.check_agent_steps('StepDecay.step_size', step_size)
 
     def __call__(self, step):
         return self.initial_rate * self.factor ** (step // self.step_size)
@@ -170,7 +164,7 @@ class CyclicalRate(LearningRateSchedule):
                 f'CyclicalRate.max_rate = {max_rate!r} is not allowed: it must be >= '
                 f'CyclicalRate.base_rate = {base_rate!r}.'
             )
-        self.half_cycle_steps = check_agent_steps('CyclicalRate.half_cycle_steps', half_cycle_steps)
+        self.half_cycle_steps = validation.check_agent_steps('CyclicalRate.half_cycle_steps', half_cycle_steps)
         if mode not in CYCLICAL_MODES:
             raise ValueError(f'CyclicalRate.mode = {mode!r} is not allowed: it must be one of {CYCLICAL_MODES}.')
         self.mode = mode

@@ -36,7 +36,6 @@ import tomllib
 from lrrl import gin_files
 from lrrl import trace
 
-CONFIG_DIR = gin_files.CONFIG_DIR
 SWEEP_FOLDERS = ('sweeps', 'experiments')
 RUN_FILE = 'run.json'
 # A label is one path component that a shell and a file system take as it is.
@@ -196,12 +195,12 @@ def find_sweep_file(sweep):
     """A path, or a name looked up in configs/sweeps/ then configs/experiments/."""
     candidates = [sweep]
     for folder in SWEEP_FOLDERS:
-        candidates.append(os.path.join(CONFIG_DIR, folder, sweep))
-        candidates.append(os.path.join(CONFIG_DIR, folder, f'{sweep}.toml'))
+        candidates.append(os.path.join(gin_files.CONFIG_DIR, folder, sweep))
+        candidates.append(os.path.join(gin_files.CONFIG_DIR, folder, f'{sweep}.toml'))
     for path in candidates:
         if os.path.isfile(path):
             return os.path.abspath(path)
-    looked = ', '.join(os.path.join(CONFIG_DIR, folder) for folder in SWEEP_FOLDERS)
+    looked = ', '.join(os.path.join(gin_files.CONFIG_DIR, folder) for folder in SWEEP_FOLDERS)
     raise SweepError(f'--sweep={sweep}: no such file (looked in the current folder, {looked}).')
 
 
@@ -358,9 +357,9 @@ def validate_runs(runs):
     checked, iterations = [], []
     for run in runs:
         try:
-            files = tuple(train.resolve_gin_file(f) for f in run.gin_files)
+            files = tuple(gin_files.resolve(f) for f in run.gin_files)
             train.parse_config(list(files), list(run.gin_bindings))
-        except (train.UsageError, config_checks.ConfigError) as e:
+        except (gin_files.UsageError, config_checks.ConfigError) as e:
             raise SweepError(f'run {run.base_dir}: {e}') from e
         checked.append(dataclasses.replace(run, gin_files=files))
         iterations.append(train.configured_num_iterations())

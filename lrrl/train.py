@@ -43,18 +43,12 @@ FLAGS = flags.FLAGS
 
 OPERATIVE_CONFIG = 'operative_config.gin'
 CONFIG = 'config.gin'
-# What the run was launched with, read by lrrl.analysis. The sweep launcher
-# writes a richer one (with its sweep and labels) before launching: never replaced.
-RUN_SETTINGS = sweeps.RUN_FILE
-CONFIG_DIR = gin_files_lib.CONFIG_DIR
-UsageError = gin_files_lib.UsageError
-resolve_gin_file = gin_files_lib.resolve
 
 
 def parse_config(gin_files, gin_bindings):
     """Parses gin files and bindings; checks them; returns the controller."""
     if not gin_files:
-        raise UsageError(
+        raise gin_files_lib.UsageError(
             '--gin_files is empty: give at least an agent config, e.g. --gin_files=configs/agents/dqn.gin.'
         )
     gin_files_lib.parse(gin_files, gin_bindings)
@@ -97,7 +91,7 @@ def save_config(base_dir):
 
 def save_run_settings(base_dir, gin_files, gin_bindings, seed):
     """Writes ``run.json`` (seed, gin files and bindings as given) unless the folder has one."""
-    path = os.path.join(base_dir, RUN_SETTINGS)
+    path = os.path.join(base_dir, sweeps.RUN_FILE)
     if not os.path.exists(path):
         settings = {'seed': seed, 'gin_files': list(gin_files), 'gin_bindings': list(gin_bindings)}
         trace.atomic_write_text(path, json.dumps(settings, indent=2) + '\n')
@@ -117,19 +111,21 @@ def run(base_dir, gin_files, gin_bindings=(), seed=0):
     Returns the runner, after training.
     """
     if not base_dir:
-        raise UsageError('--base_dir is required: the folder where the run is written (or resumed from).')
+        raise gin_files_lib.UsageError('--base_dir is required: the folder where the run is written (or resumed from).')
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f'--seed={seed!r} is not allowed: it must be an integer >= 0.')
+        raise gin_files_lib.UsageError(f'--seed={seed!r} is not allowed: it must be an integer >= 0.')
     if os.path.exists(base_dir) and not os.path.isdir(base_dir):
-        raise UsageError(f'--base_dir={base_dir} exists and is not a folder.')
+        raise gin_files_lib.UsageError(f'--base_dir={base_dir} exists and is not a folder.')
     controller = parse_config(list(gin_files), list(gin_bindings))
     base_dir = os.path.abspath(base_dir)
     try:
         os.makedirs(base_dir, exist_ok=True)
     except OSError as e:
-        raise UsageError(f'--base_dir={base_dir}: the run folder cannot be created ({e.strerror}).') from e
+        raise gin_files_lib.UsageError(
+            f'--base_dir={base_dir}: the run folder cannot be created ({e.strerror}).'
+        ) from e
     if not os.access(base_dir, os.W_OK | os.X_OK):
-        raise UsageError(f'--base_dir={base_dir}: the run folder is not writable.')
+        raise gin_files_lib.UsageError(f'--base_dir={base_dir}: the run folder is not writable.')
     # One process per run folder: a second launch stops here (status.RunBusy).
     with status.run_lock(base_dir):
         num_iterations = configured_num_iterations()
@@ -208,7 +204,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)
     try:
         run(FLAGS.base_dir, FLAGS.gin_files, FLAGS.gin_bindings, FLAGS.seed)
-    except (UsageError, config_checks.ConfigError) as e:
+    except (gin_files_lib.UsageError, config_checks.ConfigError) as e:
         print(f'lrrl.train: error: {e}', file=sys.stderr)
         sys.exit(2)
     except status.RunBusy as e:

@@ -23,6 +23,12 @@ def is_int(value, minimum=None):
     )
 
 
+def check_agent_steps(binding, value):
+    """A whole number of agent steps >= 1, as an int (schedule lengths, update periods)."""
+    require(is_int(value, 1), binding, value, 'a whole number of agent steps >= 1')
+    return int(value)
+
+
 def is_real(value):
     """A finite real number (not a bool)."""
     return (

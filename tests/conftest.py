@@ -39,12 +39,13 @@ def gin_config():
     """Parses gin files/bindings for one test and clears them afterwards."""
     import gin
 
-    from lrrl import train
+    from lrrl import gin_files
+    from lrrl import train  # noqa: F401  (registers the agents and networks with gin)
 
     def parse(files, bindings=()):
         gin.clear_config()
         gin.add_config_file_search_path(CONFIGS)
-        gin.parse_config_files_and_bindings([train.resolve_gin_file(f) for f in files], list(bindings))
+        gin.parse_config_files_and_bindings([gin_files.resolve(f) for f in files], list(bindings))
 
     yield parse
     gin.clear_config()

@@ -91,9 +91,9 @@ sys.path.insert(0, 'tests')
 from conftest import CONFIGS
 import gin, numpy as np, tensorflow as tf
 from dopamine.discrete_domains import gym_lib
-from lrrl import agents, controllers, train
+from lrrl import agents, controllers, gin_files
 gin.add_config_file_search_path(CONFIGS)
-gin.parse_config_files_and_bindings([train.resolve_gin_file('{agent_file}')], ['WrappedReplayBuffer.batch_size = 32'])
+gin.parse_config_files_and_bindings([gin_files.resolve('{agent_file}')], ['WrappedReplayBuffer.batch_size = 32'])
 controller = controllers.BanditLearningRate(rates=(1e-4, 1e-3, 1e-2, 1e-1), episodes_per_round=2)
 controller.seed(3)
 env = gym_lib.create_gym_environment('CartPole', 'v0')

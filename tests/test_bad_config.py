@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from lrrl import gin_files
+
 from conftest import run_cli
 
 CARTPOLE = ['agents/dqn_cartpole.gin', 'methods/lrrl_k5.gin']
@@ -51,7 +53,7 @@ def test_bad_configuration_is_rejected_before_anything_is_created(tmp_path, monk
     # A bad value that slipped through would otherwise start a full run.
     monkeypatch.setattr(runner, 'create_runner', tripwire)
     run_dir = tmp_path / 'run'
-    with pytest.raises((train.UsageError, config_checks.ConfigError)) as error:
+    with pytest.raises((gin_files.UsageError, config_checks.ConfigError)) as error:
         train.run(str(run_dir), files, bindings)
     assert message in str(error.value)
     assert not run_dir.exists()
@@ -60,9 +62,9 @@ def test_bad_configuration_is_rejected_before_anything_is_created(tmp_path, monk
 def test_bad_seed_and_missing_base_dir(tmp_path):
     from lrrl import train
 
-    with pytest.raises(train.UsageError, match='--seed'):
+    with pytest.raises(gin_files.UsageError, match='--seed'):
         train.run(str(tmp_path / 'run'), CARTPOLE, seed=-1)
-    with pytest.raises(train.UsageError, match='--base_dir is required'):
+    with pytest.raises(gin_files.UsageError, match='--base_dir is required'):
         train.run('', CARTPOLE)
     assert not (tmp_path / 'run').exists()
 
@@ -93,7 +95,7 @@ def test_an_unwritable_run_folder_is_named_before_anything_starts(tmp_path, make
 
     (tmp_path / 'a_file').write_text('not a folder')
     base_dir = make_base_dir(tmp_path)
-    with pytest.raises(train.UsageError) as error:
+    with pytest.raises(gin_files.UsageError) as error:
         train.run(base_dir, CARTPOLE, ['Runner.num_iterations = 1'])
     assert base_dir in str(error.value) and message in str(error.value)
     assert (tmp_path / 'a_file').read_text() == 'not a folder'

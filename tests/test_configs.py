@@ -109,20 +109,20 @@ def test_every_gin_file_parses_and_builds_an_agent(config_file):
     import tensorflow as tf
 
     from lrrl import agents
-    from lrrl import benchmark_io
+    from lrrl import gin_files
     from lrrl import train
 
     if config_file.startswith('stationary/'):
         module, name = STATIONARY[config_file]
         benchmark_class = getattr(importlib.import_module(module), name)
         try:
-            benchmark_io.parse_gin([config_file], [])
+            gin_files.parse([config_file], [])
             assert type(benchmark_class()).__name__ == name
         finally:
             gin.clear_config()
         return
-    for gin_files, bindings in completed(config_file):
-        controller = train.parse_config(gin_files, bindings)
+    for files, bindings in completed(config_file):
+        controller = train.parse_config(files, bindings)
         try:
             with tf.Graph().as_default():
                 environment = make_environment()
