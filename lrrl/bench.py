@@ -1,52 +1,33 @@
 r"""What LRRL costs, measured side by side: python -m lrrl.bench
 
   python -m lrrl.bench --out=results/bench/README.md
+  python -m lrrl.bench --agent=iqn --skip=bandit,scaling --out=results/bench/iqn.md
 
-Four measurements, each printed as it finishes, then one table:
-
-1. Throughput, A/B: stock Dopamine TF DQN (``dqn_agent.DQNAgent`` in Dopamine's
-   ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
-   ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
-   over K(5) (adds the bandit), identical settings, on a real Atari game on
-   this machine's CPU. The three live in one process, each in its own TF
-   graph, and run blocks of training steps in turn, ``--rounds`` times, so
-   that machine noise hits all three alike; a ratio is taken per round.
-2. Bandit cost: one ``Exp3Bandit`` update + draw for K = 2 … 100 arms, in µs,
-   against the wall time of one training episode from (1).
-3. Memory and startup: a fresh process per variant and replay capacity builds
-   the runner and trains ``--memory_steps`` steps; it reports its peak
-   resident memory and the time from launch to its first training step.
-4. Scaling: 1 … N concurrent processes each training the LRRL agent; the
-   aggregate agent steps per second against N × one process.
-
-No timing is asserted anywhere: the benchmark reports, the tests check
-correctness.
+Throughput A/B against stock Dopamine, bandit cost, memory and startup, and
+concurrent runs (``lrrl/benchmarks/throughput.py`` says how each is measured).
+Writes the Markdown report to ``--out`` and the raw numbers beside it as JSON.
 """
-
-import json
-import os
-import platform
-import resource
-import subprocess
-import sys
-import tempfile
-import time
-import timeit
 
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 
-from absl import app
-from absl import flags
-from absl import logging
-import numpy as np
+import json
+import os
+import sys
 
-from lrrl import bandits
-from lrrl import bench_variants
+from absl import flags
+
+from lrrl import atomic
+from lrrl import cli
+from lrrl import compat
+
+with compat.quiet_stderr():
+    from lrrl.benchmarks import throughput
+    from lrrl.benchmarks import variants
 
 flags.DEFINE_enum(
     'agent',
     'dqn',
-    list(bench_variants.AGENT_SETUPS),
+    list(variants.AGENT_SETUPS),
     'Dopamine agent: DQN or Implicit Quantile (configs/agents/<agent>.gin).',
 )
 flags.DEFINE_string('game', 'Pong', 'Atari game for the throughput, memory and scaling measurements.')
@@ -60,7 +41,7 @@ flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startu
 flags.DEFINE_list('bandit_arms', ['2', '5', '10', '50', '100'], 'K values for the bandit cost.')
 flags.DEFINE_integer('max_concurrent', 0, 'Largest N for the scaling measurement (0: the number of cores).')
 flags.DEFINE_integer('scaling_steps', 3000, 'Training steps each concurrent process times (after warm-up).')
-flags.DEFINE_string('skip', '', 'Comma-separated parts to skip: throughput, bandit, memory, scaling.')
+flags.DEFINE_list('skip', [], f'Parts to skip: {", ".join(throughput.PARTS)}.')
 flags.DEFINE_string('out', None, 'Write the report (Markdown) here, e.g. results/bench/README.md.')
 flags.DEFINE_string('worker', None, 'Internal: run one measurement process (memory or scaling).')
 flags.DEFINE_string('variant', 'lrrl', 'Internal: stock, fixed or lrrl.')
@@ -69,320 +50,51 @@ flags.DEFINE_integer('threads', 0, 'Internal: TF intra/inter-op threads of a wor
 
 FLAGS = flags.FLAGS
 
-LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
+
+def log(line):
+    print(f'[bench] {line}', flush=True)
 
 
-def measure_throughput(base_dir):
-    import tensorflow as tf
-
-    runners = {}
-    for variant in bench_variants.VARIANTS:
-        graph = tf.Graph()
-        with graph.as_default():
-            runners[variant] = bench_variants.build_runner(
-                variant,
-                FLAGS.agent,
-                os.path.join(base_dir, variant),
-                FLAGS.game,
-                FLAGS.replay_capacity,
-                FLAGS.min_replay_history,
-            )
-    for variant, runner in runners.items():
-        bench_variants.train_steps(runner, FLAGS.warmup_steps)
-        print(f'[bench] warmed up {variant}', flush=True)
-    rates = {v: [] for v in bench_variants.VARIANTS}
-    episode_seconds = []
-    for r in range(FLAGS.rounds):
-        order = bench_variants.VARIANTS if r % 2 == 0 else bench_variants.VARIANTS[::-1]
-        for variant in order:
-            steps, seconds, episodes = bench_variants.train_steps(runners[variant], FLAGS.block_steps)
-            rates[variant].append(steps / seconds)
-            if variant == 'lrrl':
-                episode_seconds.append(seconds / max(episodes, 1))
-        print(
-            f'[bench] round {r + 1}/{FLAGS.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in bench_variants.VARIANTS),
-            flush=True,
-        )
-    update_period = runners['stock']._agent.update_period
-    for runner in runners.values():
-        runner._agent._sess.close()
-    return {'steps_per_second': rates, 'episode_seconds': episode_seconds, 'update_period': update_period}
-
-
-def measure_bandit(arms):
-    costs = {}
-    for k in arms:
-        bandit = bandits.Exp3Bandit(num_arms=k, seed=0)
-        rng = np.random.default_rng(0)
-        feedback = iter(rng.normal(size=1_000_000).tolist())
-
-        def one_round(bandit=bandit, feedback=feedback):
-            bandit.select_arm()
-            bandit.update(next(feedback))
-
-        timer = timeit.Timer(one_round)
-        number, _ = timer.autorange()
-        best = min(timer.repeat(repeat=5, number=number)) / number
-        costs[k] = best * 1e6
-        print(f'[bench] bandit K={k}: {costs[k]:.1f} us per update', flush=True)
-    return costs
-
-
-def _worker_command(kind, variant, capacity, steps, threads=0):
-    return [
-        sys.executable,
-        '-m',
-        'lrrl.bench',
-        f'--worker={kind}',
-        f'--variant={variant}',
-        f'--capacity={capacity}',
-        f'--agent={FLAGS.agent}',
-        f'--game={FLAGS.game}',
-        f'--min_replay_history={FLAGS.min_replay_history}',
-        f'--memory_steps={steps}',
-        f'--threads={threads}',
-    ]
-
-
-def _run_worker(command, env=None):
-    env = dict(env or os.environ, **{LAUNCH_TIME_ENV: repr(time.time())})
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def _worker_result(process):
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f'bench worker failed ({process.args}):\n{err[-3000:]}')
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def measure_memory(capacities):
-    results = []
-    for capacity in capacities:
-        for variant in ('stock', 'lrrl'):
-            result = _worker_result(_run_worker(_worker_command('memory', variant, capacity, FLAGS.memory_steps)))
-            results.append(result)
-            print(
-                f'[bench] memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
-                f'first training step after {result["startup_seconds"]:.1f} s',
-                flush=True,
-            )
-    return results
-
-
-def measure_scaling(max_concurrent):
-    """N = 1 … max_concurrent processes, each with the same share of the cores.
-
-    Every process gets cores // max_concurrent TF threads (intra-op; one
-    inter-op), what it would get in a full machine, so "one run" and "N runs"
-    compare like with like.
-    """
-    threads = max(1, (os.cpu_count() or 1) // max_concurrent)
-    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS='1')
-    results = {}
-    for n in range(1, max_concurrent + 1):
-        processes = [
-            _run_worker(_worker_command('scaling', 'lrrl', FLAGS.replay_capacity, FLAGS.scaling_steps, threads), env)
-            for _ in range(n)
-        ]
-        rates = [_worker_result(p)['steps_per_second'] for p in processes]
-        results[n] = {'threads': threads, 'steps_per_second': rates}
-        print(f'[bench] {n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)', flush=True)
-    return results
-
-
-def peak_rss_mb():
-    """This process's peak resident memory.
-
-    VmHWM from /proc, not getrusage's ru_maxrss: Linux carries ru_maxrss over
-    from the parent through fork and exec, so a small worker started by a big
-    benchmark process would report the parent's peak.
-    """
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def run_worker(kind):
-    """One measurement process: build, (warm up,) train, print one JSON line."""
-    import tensorflow as tf
-
-    launched = float(os.environ.get(LAUNCH_TIME_ENV, time.time()))
-    with tempfile.TemporaryDirectory() as base_dir:
-        runner = bench_variants.build_runner(
-            FLAGS.variant, FLAGS.agent, base_dir, FLAGS.game, FLAGS.capacity, FLAGS.min_replay_history
-        )
-        first_step = {}
-        agent = runner._agent
-        original_begin = agent.begin_episode
-
-        def begin_episode(observation):
-            first_step.setdefault('time', time.time())
-            return original_begin(observation)
-
-        agent.begin_episode = begin_episode
-        if kind == 'scaling':
-            bench_variants.train_steps(runner, FLAGS.min_replay_history + 500)
-        steps, seconds, _ = bench_variants.train_steps(runner, FLAGS.memory_steps)
-        del tf
-        result = {
-            'variant': FLAGS.variant,
-            'capacity': FLAGS.capacity,
-            'steps_per_second': steps / seconds,
-            'startup_seconds': first_step['time'] - launched,
-            'peak_rss_mb': peak_rss_mb(),
-        }
-    print(json.dumps(result))
-
-
-def _spread(values):
-    values = np.asarray(values, dtype=float)
-    return float(np.median(values)), float(values.min()), float(values.max())
-
-
-def machine_description():
-    import tensorflow as tf
-
-    cpu = platform.processor() or 'unknown CPU'
-    try:
-        with open('/proc/cpuinfo') as f:
-            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    memory_gb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
-    gpus = tf.config.list_physical_devices('GPU')
-    return (
-        f'{cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB RAM, {len(gpus)} GPU(s); '
-        f'Python {platform.python_version()}, TensorFlow {tf.__version__}, {platform.platform()}'
+def settings_from_flags():
+    return throughput.BenchSettings(
+        agent=FLAGS.agent,
+        game=FLAGS.game,
+        block_steps=FLAGS.block_steps,
+        rounds=FLAGS.rounds,
+        warmup_steps=FLAGS.warmup_steps,
+        min_replay_history=FLAGS.min_replay_history,
+        replay_capacity=FLAGS.replay_capacity,
+        memory_steps=FLAGS.memory_steps,
+        scaling_steps=FLAGS.scaling_steps,
     )
 
 
-def training_device():
-    """Where TensorFlow places the agents' graphs: the first GPU if there is one."""
-    import tensorflow as tf
-
-    return 'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'
-
-
-def report(results):
-    """The Markdown report: the machine, the command, the tables."""
-    lines = [
-        f'# Benchmark: what LRRL costs ({FLAGS.agent.upper()} agent)',
-        '',
-        f'Machine: {results["machine"]}.',
-        f'Command: `{results["command"]}` ({results["date"]}).',
-        '',
-    ]
-    if 'throughput' in results:
-        t = results['throughput']
-        stock = np.asarray(t['steps_per_second']['stock'])
-        lines += [
-            f'## Throughput, A/B ({FLAGS.agent.upper()}, {FLAGS.game}, {results["device"]}, {FLAGS.rounds} rounds of '
-            f'>= {FLAGS.block_steps} training steps per variant, replay warm-up {FLAGS.min_replay_history} '
-            f'steps, a gradient update every {t["update_period"]} agent steps)',
-            '',
-            '| variant | agent steps/s (median, min–max) | gradient updates/s '
-            '| ratio to stock per round (median, min–max) |',
-            '|---|---|---|---|',
-        ]
-        for variant, label in (
-            ('stock', f'stock Dopamine {FLAGS.agent.upper()}'),
-            ('fixed', 'harness, fixed rate'),
-            ('lrrl', 'harness, LRRL over K(5)'),
-        ):
-            rates = np.asarray(t['steps_per_second'][variant])
-            median, low, high = _spread(rates)
-            ratio = _spread(rates / stock)
-            lines.append(
-                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
-                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
-            )
-        lines.append('')
-    if 'bandit' in results:
-        episode = float(np.median(results['throughput']['episode_seconds'])) if 'throughput' in results else None
-        lines += ['## Bandit cost per update (Exp3Bandit.update + select_arm, best of 5)', '']
-        lines += ['| K arms | µs per update | share of one training episode |', '|---|---|---|']
-        for k, cost in results['bandit'].items():
-            share = f'{cost * 1e-6 / episode:.2e}' if episode else 'n/a'
-            lines.append(f'| {k} | {cost:.1f} | {share} |')
-        if episode:
-            lines.append(f'\nOne {FLAGS.game} training episode took {episode:.2f} s (median, LRRL variant above).')
-        lines.append('')
-    if 'memory' in results:
-        lines += [
-            f'## Peak memory and startup ({FLAGS.game}, one fresh process each, {FLAGS.memory_steps} training steps)',
-            '',
-            '| replay capacity | variant | peak RSS (MB) | launch to first training step (s) |',
-            '|---|---|---|---|',
-        ]
-        for r in results['memory']:
-            lines.append(f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |')
-        lines += [
-            '',
-            'Dopamine allocates the replay arrays up front but the pages are touched as the '
-            f'buffer fills, so after {FLAGS.memory_steps} steps a 1M-capacity buffer holds only those steps.',
-            '',
-        ]
-    if 'scaling' in results:
-        one = float(np.mean(results['scaling'][1]['steps_per_second']))
-        lines += [
-            f'## Concurrent runs (LRRL agent, {FLAGS.game}, {FLAGS.scaling_steps} timed steps each after warm-up)',
-            '',
-            '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',
-            '|---|---|---|---|',
-        ]
-        for n, measured in results['scaling'].items():
-            rates = measured['steps_per_second']
-            lines.append(f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
-        lines.append('')
-    return '\n'.join(lines)
-
-
+@cli.command
 def main(argv):
     del argv
-    logging.set_verbosity(logging.WARNING)
+    settings = settings_from_flags()
     if FLAGS.worker:
-        run_worker(FLAGS.worker)
-        return
-    skip = set(filter(None, FLAGS.skip.split(',')))
-    unknown = skip - {'throughput', 'bandit', 'memory', 'scaling'}
-    if unknown:
-        raise app.UsageError(
-            f'--skip={FLAGS.skip}: unknown part(s) {sorted(unknown)}; allowed: throughput, bandit, memory, scaling.'
-        )
-    results = {
-        'machine': machine_description(),
-        'command': 'python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
-        'date': time.strftime('%Y-%m-%d'),
-        'device': training_device(),
-    }
-    with tempfile.TemporaryDirectory() as base_dir:
-        if 'throughput' not in skip:
-            results['throughput'] = measure_throughput(base_dir)
-    if 'bandit' not in skip:
-        results['bandit'] = measure_bandit([int(k) for k in FLAGS.bandit_arms])
-    if 'memory' not in skip:
-        results['memory'] = measure_memory([int(c) for c in FLAGS.memory_capacities])
-    if 'scaling' not in skip:
-        results['scaling'] = measure_scaling(FLAGS.max_concurrent or os.cpu_count() or 1)
-    text = report(results)
+        print(json.dumps(throughput.run_worker(FLAGS.worker, settings, FLAGS.variant, FLAGS.capacity)))
+        return 0
+    results = throughput.run(
+        settings,
+        skip=FLAGS.skip,
+        bandit_arms=FLAGS.bandit_arms,
+        memory_capacities=FLAGS.memory_capacities,
+        max_concurrent=FLAGS.max_concurrent,
+        command='python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
+        log=log,
+    )
+    text = throughput.report(results, settings)
     print('\n' + text)
     if FLAGS.out:
-        from lrrl import trace
-
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)
-        trace.atomic_write_text(FLAGS.out, text + '\n')
+        atomic.write_text(FLAGS.out, text + '\n')
         with_json = os.path.splitext(FLAGS.out)[0] + '.json'
-        trace.atomic_write_text(with_json, json.dumps(results, indent=1, default=str) + '\n')
-        print(f'[bench] wrote {FLAGS.out} and {with_json}')
+        atomic.write_text(with_json, json.dumps(results, indent=1, default=str) + '\n')
+        log(f'wrote {FLAGS.out} and {with_json}')
+    return 0
 
 
 if __name__ == '__main__':
-    app.run(main)
+    cli.run(main)

@@ -21,17 +21,53 @@ it).
   replaces it with one that writes summary protos through a v1 FileWriter.
 * (2) Dopamine's runner imports its JAX agents; the pinned jax/flax/tfp set
     imports cleanly beside TF 2.18, so nothing is needed beyond the pins.
+* Quiet start-up: TensorFlow's C++ logging (CUDA plug-in registration, MLIR
+  notices) is set to fatal-only and Dopamine's tqdm bar is off before either
+  is imported, unless ``LRRL_VERBOSE=1``; the commands hide the Python-side
+  noise (``lrrl.cli``).
+* Module names of lrrl before the package was split into subpackages
+  (``lrrl.bandits`` is now ``lrrl.control.bandits``, ...): gin files and run
+  folders written before name them in ``import`` lines. ``LEGACY_MODULES`` maps
+  each old name to its module, so those files still parse and those runs still
+  resume; a gin file that uses an old name gets a one-time warning.
 """
 
+import contextlib
+import importlib
+import importlib.abc
 import importlib.util
 import os
+import re
 import sys
+import threading
 import types
 import warnings
 
+VERBOSE_ENV = 'LRRL_VERBOSE'
+
+
+def verbose():
+    """``LRRL_VERBOSE`` is set to something other than '' or '0'."""
+    return os.environ.get(VERBOSE_ENV, '') not in ('', '0')
+
+
 # TensorFlow reads these when it is first imported.
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '0' if verbose() else '3')
+# Dopamine's Runner wraps its iterations in a tqdm bar; lrrl's runner prints a
+# line per iteration instead. tqdm reads this when it is imported.
+if not verbose():
+    os.environ.setdefault('TQDM_DISABLE', '1')
+    # The frameworks' notices about their own internals (distutils in
+    # tensorflow-probability, deprecated Keras and Gym APIs): nothing a user of
+    # lrrl can act on. Warnings from lrrl, and every error, stay visible.
+    for _category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+        warnings.filterwarnings(
+            'ignore',
+            category=_category,
+            module=r'(tensorflow|tensorflow_probability|tf_keras|keras|gym|gymnasium|jax|flax|dopamine|absl|'
+            r'google|pkg_resources|distutils|tf_slim|orbax|optax|chex)(\.|$)',
+        )
 
 if 'tensorflow' in sys.modules and os.environ.get('TF_USE_LEGACY_KERAS') != '1':
     warnings.warn(
@@ -39,6 +75,68 @@ if 'tensorflow' in sys.modules and os.environ.get('TF_USE_LEGACY_KERAS') != '1':
         "Dopamine's TF agents need legacy Keras. Import lrrl first, or set "
         'TF_USE_LEGACY_KERAS=1 in the environment.'
     )
+
+
+# What TensorFlow, XLA and Gym write straight to the stderr file descriptor
+# while they start, whatever the log level says: CUDA plug-ins registered twice
+# (harmless, also without a GPU), XLA's note that it logs before absl is
+# initialised, MLIR's pass notice, and the gym package's "unmaintained" banner
+# (Dopamine imports gym; lrrl runs Gymnasium environments).
+_STDERR_NOISE = re.compile(
+    r'^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR'
+    r'|E0000 .*Unable to register (cuDNN|cuFFT|cuBLAS) factory'
+    r'|[IW]0000 .*mlir_graph_optimization_pass'
+    r'|Gym has been unmaintained since 2022'
+    r'|Please upgrade to Gymnasium, the maintained drop-in replacement of Gym'
+    r'|See the migration guide at https://gymnasium\.farama\.org)'
+)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Drops the frameworks' start-up lines (``_STDERR_NOISE``) from stderr while it is open.
+
+    Works on file descriptor 2, where C++ code writes too: a pipe takes its
+    place and a thread passes every other line through as it comes, so real
+    errors and warnings still appear (in order, at once). Does nothing when
+    ``LRRL_VERBOSE`` is set. Commands open it around the imports and the
+    graph construction, the only moments the noise is written.
+    """
+    if verbose():
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def forward():
+        with os.fdopen(read_end, 'rb') as lines:
+            for line in lines:
+                if not _STDERR_NOISE.match(line.decode(errors='replace')):
+                    os.write(saved, line)
+
+    thread = threading.Thread(target=forward, daemon=True)
+    thread.start()
+    try:
+        # Imported packages change the warning filters (gymnasium shows every
+        # DeprecationWarning once), so the frameworks' notices are dropped where
+        # they are shown; every other warning is shown as usual.
+        with warnings.catch_warnings():
+            show = warnings.showwarning
+
+            def show_unless_notice(message, category, *args, **kwargs):
+                if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
+                    show(message, category, *args, **kwargs)
+
+            warnings.showwarning = show_unless_notice
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # Closes the pipe's last write end: the thread reads to the end.
+        thread.join(timeout=10)
+        os.close(saved)
 
 
 class _MissingBaselines(types.ModuleType):
@@ -114,3 +212,52 @@ def apply_tensorflow_fixes():
             self.summary_writer.close()
 
     collector_dispatcher.add_collector('tensorboard', GraphModeTensorboardCollector)
+
+
+# Old module name -> module (see the module doc).
+LEGACY_MODULES = {
+    'lrrl.agents': 'lrrl.experiment.agents',
+    'lrrl.runner': 'lrrl.experiment.runner',
+    'lrrl.networks': 'lrrl.experiment.networks',
+    'lrrl.optimizers': 'lrrl.experiment.optimizers',
+    'lrrl.seeding': 'lrrl.experiment.seeding',
+    'lrrl.config_checks': 'lrrl.experiment.checks',
+    'lrrl.bandits': 'lrrl.control.bandits',
+    'lrrl.controllers': 'lrrl.control.controllers',
+    'lrrl.schedules': 'lrrl.control.schedules',
+    'lrrl.rlr': 'lrrl.control.rlr',
+    'lrrl.numpy_mlp': 'lrrl.control.numpy_mlp',
+    'lrrl.numpy_optimizers': 'lrrl.control.numpy_optimizers',
+    'lrrl.test_functions': 'lrrl.benchmarks.test_functions',
+    'lrrl.maclaurin': 'lrrl.benchmarks.maclaurin_task',
+}
+
+
+class _LegacyModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves an old lrrl module name to the module that now holds its code."""
+
+    warned = set()
+
+    def find_spec(self, fullname, path=None, target=None):
+        del path, target
+        if fullname not in LEGACY_MODULES:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        if spec.name not in self.warned:
+            self.warned.add(spec.name)
+            warnings.warn(
+                f'{spec.name} is now {LEGACY_MODULES[spec.name]}: update the import line of your gin file '
+                '(run folders written before keep working as they are).',
+                UserWarning,
+                stacklevel=2,
+            )
+        return importlib.import_module(LEGACY_MODULES[spec.name])
+
+    def exec_module(self, module):
+        del module  # Already executed under its own name.
+
+
+if not any(isinstance(finder, _LegacyModuleFinder) for finder in sys.meta_path):
+    sys.meta_path.append(_LegacyModuleFinder())

@@ -9,11 +9,9 @@ import os
 
 import gin
 
+from lrrl import errors
+
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs')
-
-
-class UsageError(ValueError):
-    """A command-line value that is not allowed."""
 
 
 def resolve(path):
@@ -21,7 +19,7 @@ def resolve(path):
     for candidate in (path, os.path.join(CONFIG_DIR, path)):
         if os.path.isfile(candidate):
             return os.path.abspath(candidate)
-    raise UsageError(f'--gin_files={path}: no such file (looked in the current folder and in {CONFIG_DIR}).')
+    raise errors.ConfigError(f'--gin_files={path}: no such file (looked in the current folder and in {CONFIG_DIR}).')
 
 
 def parse(gin_files, gin_bindings):
@@ -32,4 +30,4 @@ def parse(gin_files, gin_bindings):
     try:
         gin.parse_config_files_and_bindings(resolved, list(gin_bindings), skip_unknown=False)
     except (ValueError, KeyError, SyntaxError) as e:
-        raise UsageError(f'Bad gin configuration: {e}') from e
+        raise errors.ConfigError(f'Bad gin configuration: {e}') from e

@@ -9,11 +9,13 @@ import math
 
 import numpy as np
 
+from lrrl import errors
+
 
 def require(condition, binding, value, allowed):
-    """Raises ``ValueError('<binding> = <value> is not allowed: it must be <allowed>.')`` unless ``condition``."""
+    """Raises ``ConfigError('<binding> = <value> is not allowed: it must be <allowed>.')`` unless ``condition``."""
     if not condition:
-        raise ValueError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
+        raise errors.ConfigError(f'{binding} = {value!r} is not allowed: it must be {allowed}.')
 
 
 def is_int(value, minimum=None):
@@ -26,6 +28,12 @@ def is_int(value, minimum=None):
 def check_agent_steps(binding, value):
     """A whole number of agent steps >= 1, as an int (schedule lengths, update periods)."""
     require(is_int(value, 1), binding, value, 'a whole number of agent steps >= 1')
+    return int(value)
+
+
+def check_int(binding, value, minimum):
+    """``value`` as an int if it is an integer >= ``minimum`` (not a bool); else ConfigError."""
+    require(is_int(value, minimum), binding, value, f'an integer >= {minimum}')
     return int(value)
 
 

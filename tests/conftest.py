@@ -1,28 +1,20 @@
-"""Shared helpers: real Dopamine agents built from the repository's gin files."""
+"""Fixtures shared by the tests (plain helpers are in tests/helpers.py)."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+from helpers import CONFIGS
+from helpers import run_cli
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIGS = os.path.join(REPO, 'configs')
+E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'e2e')
 
 
-def run_cli(module, *args, timeout=900):
-    """Runs ``python -m module args`` in a fresh process; returns the result."""
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    return subprocess.run(
-        [sys.executable, '-m', module, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-        env=env,
-    )
+def pytest_collection_modifyitems(items):
+    """Everything under tests/e2e/ is an end-to-end test: marked slow."""
+    for item in items:
+        if str(item.fspath).startswith(E2E):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +32,7 @@ def gin_config():
     import gin
 
     from lrrl import gin_files
-    from lrrl import train  # noqa: F401  (registers the agents and networks with gin)
+    from lrrl.experiment import checks  # noqa: F401  (registers the agents and networks with gin)
 
     def parse(files, bindings=()):
         gin.clear_config()
@@ -99,7 +91,7 @@ def cartpole_runs(tmp_path_factory):
         assert result.returncode == 0, result.stderr[-4000:]
     unfinished = root / 'fixed' / 'seed_1'
     os.remove(unfinished / 'logs' / 'log_2')
-    from lrrl import trace
+    from lrrl import run_folder
 
-    trace.LearningRateTrace(str(unfinished), num_arms=1).truncate(2)
+    run_folder.LearningRateTrace(str(unfinished), num_arms=1).truncate(2)
     return root

@@ -129,7 +129,7 @@ class SlurmCluster:
             'ReturnToService=2',
             'JobRequeue=1',
             # A requeued or cancelled job gets SIGTERM, then SIGKILL this many seconds later.
-            'KillWait=5',
+            'KillWait=2',
             'MinJobAge=300',
             'SchedulerParameters=defer_batch',
             f'NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={self.memory_mb} State=UNKNOWN',

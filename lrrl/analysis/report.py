@@ -1,0 +1,204 @@
+"""From run folders to the paper's tables and plots: the library behind ``python -m lrrl.report``.
+
+``write_report(run_roots, out_dir)`` finds every run folder under each root (a
+sweep or runs launched by hand) and writes to ``out_dir`` (docs/analysis.md):
+
+- ``report.md``: every table below in Markdown, with the notes (unfinished
+  runs, missing seeds, scale) and the definitions of the scores;
+- ``per_game.{csv,md,tex}``: per game x method, the max average return, the
+  final-iteration return and the area under the curve (mean ± std over seeds),
+  seeds and iterations behind each cell, and the paper's value where known;
+- ``aggregate.{csv,md,tex}``: per method, IQM and mean of human-normalised
+  max average returns with 95% stratified bootstrap intervals (rliable);
+- ``improvement.{csv,md,tex}``: rliable's probability of improvement of each
+  LRRL method over each baseline, with its interval;
+- ``runs.csv`` (one row per run, with its scores), ``iterations.csv`` (the long
+  per-iteration table);
+- PNG plots: ``curves_<agent>_<game>.png``, ``lr_<agent>_<game>_<method>.png``
+  (LRRL runs), ``aggregate_<agent>.png`` (IQM bars, rliable's performance profiles).
+
+No run folder under the roots is a ``NoRunsError`` (exit 2) and nothing is written.
+"""
+
+import os
+import re
+
+import pandas as pd
+
+from lrrl import atomic
+from lrrl import tables as tables_lib
+from lrrl import errors
+from lrrl.analysis import display
+from lrrl.analysis import estimates
+from lrrl.analysis import intervals
+from lrrl.analysis import loading
+from lrrl.analysis import scores as scores_lib
+
+
+def _slug(*parts):
+    return re.sub(r'[^A-Za-z0-9.+-]+', '_', '_'.join(str(p) for p in parts if p not in (None, ''))).strip('_')
+
+
+def _write_text(path, text):
+    return atomic.write_text(path, text)
+
+
+def _write_csv(path, frame):
+    return _write_text(path, frame.to_csv(index=False))
+
+
+def build_report(tables, reps=2000, seed=0):
+    """All tables of the report as DataFrames, and its notes (no files)."""
+    scores = scores_lib.run_scores(tables)
+    cells = scores_lib.cell_table(tables, scores)
+    cells['paper'] = estimates.paper_values(cells, tables.runs)
+    group_keys = [k for k in tables.cell_columns if k not in ('game', 'method')]
+    lrrl_methods = set(tables.runs.loc[tables.runs['controller'] == estimates.LRRL_CONTROLLER, 'method'])
+    aggregates, improvements, profiles, notes = [], [], {}, []
+    for group, group_scores in scores.groupby([scores[k].astype(str) for k in group_keys], sort=True):
+        group_name = ', '.join(str(g) for g in (group if isinstance(group, tuple) else (group,)))
+        by_method, label, left_out = estimates.normalized_scores(group_scores)
+        if left_out:
+            notes.append(
+                f'{group_name}: games without reference scores left out of the aggregates: {", ".join(left_out)}.'
+            )
+        if not by_method:
+            continue
+        matrices, aggregate, improvement, group_notes = estimates.group_estimates(
+            group_name, by_method, lrrl_methods, reps, seed
+        )
+        notes += group_notes
+        if not matrices:
+            continue
+        thresholds = estimates.profile_thresholds(matrices)
+        profiles[group_name] = (thresholds, intervals.performance_profiles(matrices, thresholds, reps, seed), label)
+        aggregate.insert(0, 'group', group_name)
+        aggregate['score'] = label
+        aggregates.append(aggregate)
+        improvement.insert(0, 'group', group_name)
+        improvements.append(improvement)
+    aggregate = pd.concat(aggregates, ignore_index=True) if aggregates else pd.DataFrame()
+    improvement = pd.concat(improvements, ignore_index=True) if improvements else pd.DataFrame()
+    runs = tables.runs
+    for _, run in runs[~runs['finished'].astype(bool)].iterrows():
+        notes.append(
+            f'unfinished: {run["run_dir"]} ({run["method"]}, {run["game"]}, seed {run["seed"]}): '
+            f'{run["iterations_logged"]} of {run["num_iterations"]} iterations logged'
+            + (f', state {run["state"]}' if run['state'] else '')
+            + '; its scores use the iterations it has.'
+        )
+    for _, cell in cells[cells['missing_seeds'] != ''].iterrows():
+        notes.append(
+            f'missing seeds: {cell["agent"]}, {cell["game"]}, {cell["method"]} has seeds {cell["seeds"]}, '
+            f'lacks {cell["missing_seeds"]} (which other methods of this game have).'
+        )
+    scale = runs[['num_iterations', 'training_steps']].drop_duplicates().dropna()
+    for _, s in scale.iterrows():
+        at_scale = (
+            s['num_iterations'] >= estimates.PAPER_ITERATIONS and s['training_steps'] >= estimates.PAPER_TRAINING_STEPS
+        )
+        notes.append(
+            f'scale: runs of {int(s["num_iterations"])} iterations x {int(s["training_steps"]):,} training steps'
+            + (
+                ''
+                if at_scale
+                else f' (the paper: {estimates.PAPER_ITERATIONS} x {estimates.PAPER_TRAINING_STEPS:,}; values are not comparable with it)'
+            )
+            + '.'
+        )
+    return {
+        'scores': scores,
+        'cells': cells,
+        'aggregate': aggregate,
+        'improvement': improvement,
+        'profiles': profiles,
+        'notes': notes,
+    }
+
+
+def write_plots(tables, report, out_dir):
+    from lrrl.analysis import plots  # matplotlib only when plotting
+
+    written = []
+    iterations = tables.iterations
+    if iterations.empty:
+        return written
+    for (agent, game), runs in iterations.groupby(['agent', 'game']):
+        fig = plots.learning_curves(runs, title=f'{game} ({agent}): mean training return, mean ± std over seeds')
+        written.append(plots.save(fig, os.path.join(out_dir, f'curves_{_slug(agent, game)}.png')))
+        for method, method_runs in runs[runs['controller'] == estimates.LRRL_CONTROLLER].groupby('method'):
+            candidates = [float(r) for r in method_runs['candidates'].iloc[0].split(',')]
+            fig = plots.learning_rates(
+                method_runs, candidates, title=f'{game} ({agent}), {method}: rate chosen by LRRL'
+            )
+            written.append(plots.save(fig, os.path.join(out_dir, f'lr_{_slug(agent, game, method)}.png')))
+    for group, (thresholds, profiles, label) in report['profiles'].items():
+        group_aggregate = report['aggregate'][report['aggregate']['group'] == group]
+        fig = plots.aggregate(group_aggregate, thresholds, profiles, label)
+        written.append(plots.save(fig, os.path.join(out_dir, f'aggregate_{_slug(group)}.png')))
+    return written
+
+
+def write_report(run_roots, out_dir, reps=2000, seed=0, with_plots=True):
+    """Loads the runs, then writes every table and plot into ``out_dir``; returns the paths."""
+    if not run_roots:
+        raise errors.ConfigError(
+            '--runs is empty: give the folder(s) that hold the run folders, e.g. --runs=runs/table1.'
+        )
+    if not out_dir:
+        raise errors.ConfigError('--out is required: the folder for the tables and plots.')
+    if reps < 1:
+        raise errors.ConfigError(f'--bootstrap_reps={reps} is not allowed: it must be >= 1.')
+    tables = loading.load_runs(list(run_roots))  # raises NoRunsError before anything is written
+    report = build_report(tables, reps=reps, seed=seed)
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    cells = report['cells']
+    extra_keys = [k for k in tables.cell_columns if k not in loading.CELL_COLUMNS]
+    header, rows, bold = display.per_game_display(cells, extra_keys)
+    per_game_md = tables_lib.markdown_table(header, rows, bold)
+    caption = 'Per game and method: mean ± std over seeds; bold: interval above all others in its game.'
+    written.append(_write_csv(os.path.join(out_dir, 'per_game.csv'), cells))
+    written.append(_write_text(os.path.join(out_dir, 'per_game.md'), per_game_md))
+    written.append(_write_text(os.path.join(out_dir, 'per_game.tex'), display.latex_table(header, rows, bold, caption)))
+    sections = [
+        '# Results\n\n',
+        f'Runs from: {", ".join(run_roots)} ({len(tables.runs)} run folders).\n\n',
+        '## Per game and method\n\n',
+        per_game_md,
+    ]
+    sections.append(
+        '\nBold: the method whose mean ± std interval of max average return lies above every other '
+        "method's in that game. Paper: the value reported for v1 (approximate, from reviews; "
+        '`lrrl/data/paper_reported.csv`).\n\n'
+        + '\n'.join(f'- **{name.replace("_", " ")}**: {text}.' for name, text in scores_lib.SCORE_DEFINITIONS.items())
+        + '\n'
+    )
+    for name, frame, to_rows, title in (
+        ('aggregate', report['aggregate'], display.aggregate_display, 'Across games'),
+        ('improvement', report['improvement'], display.improvement_display, 'Probability of improvement'),
+    ):
+        if frame.empty:
+            continue
+        header, rows = to_rows(frame)
+        table_md = tables_lib.markdown_table(header, rows)
+        written.append(_write_csv(os.path.join(out_dir, f'{name}.csv'), frame))
+        written.append(_write_text(os.path.join(out_dir, f'{name}.md'), table_md))
+        written.append(
+            _write_text(os.path.join(out_dir, f'{name}.tex'), display.latex_table(header, rows, caption=title))
+        )
+        sections += [f'\n## {title}\n\n', table_md]
+    sections.append(
+        f"\nIntervals: 95% percentile intervals of rliable's stratified bootstrap (runs resampled within each game, "
+        f"{reps} replicates, numpy seed {seed}); IQM: mean of the middle 50% of all runs' scores, mean: mean over "
+        "games of each game's mean (Agarwal et al. 2021). rliable needs the same runs on every game: where seeds "
+        'differ between games, each method keeps the seeds all its games have (see the notes).\n'
+    )
+    if report['notes']:
+        sections += ['\n## Notes\n\n', ''.join(f'- {note}\n' for note in report['notes'])]
+    written.append(_write_csv(os.path.join(out_dir, 'runs.csv'), report['scores']))
+    written.append(_write_csv(os.path.join(out_dir, 'iterations.csv'), tables.iterations))
+    if with_plots:
+        written += write_plots(tables, report, out_dir)
+    written.append(_write_text(os.path.join(out_dir, 'report.md'), ''.join(sections)))
+    return written, report

@@ -1,0 +1,320 @@
+r"""MaclaurinNet under three rate controllers: fixed Adam 1e-3, RLR, and LRRL.
+
+  python -m lrrl.maclaurin_benchmark [--output_dir=results/stationary] \
+      [--gin_files=stationary/maclaurin.gin] [--gin_bindings=...] [--overwrite]
+
+The seed-002 comparison (``lrrl.maclaurin``): Adam trains MaclaurinNet with
+mini-batches; before each step its rate is the controller's, after it the
+controller gets feedback -L, L the loss on the whole training set (the RLR
+scheduler's L_t). The controllers:
+
+- ``fixed``: Adam at 1e-3 (the seed's baseline);
+- ``rlr``: the RLR scheduler (``lrrl.rlr.RLRLearningRate``) on the 12-point grid;
+- ``lrrl``: LRRL (``BanditLearningRate`` + ``Exp3Bandit``) over the same grid,
+  a round being κ = ``steps_per_round`` steps with feedback -(mean L).
+
+The optimizer's moments are kept whatever the rate. Seed s draws the same
+polynomials, initial weights and mini-batches for every controller; it also
+seeds the controller. A run whose loss becomes non-finite stops and is
+recorded as diverged.
+
+Writes ``maclaurin_table.md``/``.csv`` (final training loss and test error,
+mean ± std over seeds, and the ratio of the fixed baseline's test error to
+each controller's), ``maclaurin_runs.csv``, ``maclaurin_curves.png`` (training
+loss over steps), ``maclaurin_rates.png`` (the rate each controller chose) and
+``maclaurin_config.gin``, refusing to replace existing files without
+``--overwrite``.
+"""
+
+import io
+import math
+import time
+
+import gin
+import numpy as np
+import pandas as pd
+
+from lrrl.control import bandits
+from lrrl import tables
+from lrrl.benchmarks import outputs
+from lrrl.control import controllers
+from lrrl.benchmarks import maclaurin_task
+from lrrl.control import numpy_optimizers
+from lrrl.control import rlr
+from lrrl import validation
+
+METHODS = ('fixed', 'rlr', 'lrrl')
+# The table also averages the losses over the last TAIL_STEPS steps.
+TAIL_STEPS = 100
+METRICS = ('final_train_loss', 'train_loss_tail', 'test_error', 'test_error_tail')
+LABELS = {'fixed': 'fixed Adam 1e-3', 'rlr': 'RLR scheduler', 'lrrl': 'LRRL'}
+OUTPUT_FILES = (
+    'maclaurin_table.md',
+    'maclaurin_table.csv',
+    'maclaurin_runs.csv',
+    'maclaurin_curves.png',
+    'maclaurin_rates.png',
+    'maclaurin_config.gin',
+)
+
+
+def train(task, controller, steps, seed, tail=None):
+    """Trains MaclaurinNet for ``steps`` Adam steps with ``controller`` setting the rate.
+
+    Returns (losses (steps + 1,) full training loss, nan after divergence;
+    rates (steps,); test errors of the last ``tail`` steps, the last one being
+    the final test error; the step of divergence or -1).
+    """
+    tail = min(TAIL_STEPS if tail is None else tail, steps)
+    params = task.init_params(np.random.default_rng([seed, 0]))
+    batch_rng = np.random.default_rng([seed, 1])
+    optimizer = numpy_optimizers.Adam()
+    losses = np.full(steps + 1, np.nan)
+    rates = np.full(steps, np.nan)
+    losses[0] = task.train_loss(params)
+    test_errors = []
+    with np.errstate(all='ignore'):
+        for t in range(1, steps + 1):
+            optimizer.learning_rate = rates[t - 1] = controller.rate
+            _, grads = task.loss_and_gradients(params, *task.sample_batch(batch_rng))
+            optimizer.apply_gradients(params, grads)
+            loss = task.train_loss(params)
+            if not math.isfinite(loss):
+                return losses, rates, np.array([math.inf]), t
+            losses[t] = loss
+            if t > steps - tail:
+                test_errors.append(task.test_loss(params))
+            controller.end_episode(-loss, t)
+    return losses, rates, np.array(test_errors), -1
+
+
+@gin.configurable
+class MaclaurinBenchmark:
+    """Each controller × seeds on MaclaurinNet.
+
+    Args:
+      methods: any of 'fixed', 'rlr', 'lrrl'.
+      steps: Adam steps per run (the seed: 10,000).
+      num_seeds: runs per controller.
+      first_seed: seeds first_seed .. first_seed + num_seeds - 1.
+      grid: the rates RLR and LRRL choose from (the seed: logspace(-5, -2, 12)).
+      fixed_rate: the baseline's rate (the seed: 1e-3).
+      steps_per_round: κ, steps per LRRL round.
+      bandit: LRRL's bandit class (its parameters come from gin).
+    """
+
+    def __init__(
+        self,
+        methods=METHODS,
+        steps=10000,
+        num_seeds=10,
+        first_seed=0,
+        grid=rlr.DEFAULT_GRID,
+        fixed_rate=1e-3,
+        steps_per_round=10,
+        bandit=bandits.Exp3Bandit,
+    ):
+        if not methods or any(m not in METHODS for m in methods):
+            raise ValueError(
+                f'MaclaurinBenchmark.methods = {methods!r} is not allowed: it must be a non-empty list of '
+                f'{", ".join(METHODS)}.'
+            )
+        for binding, value, low in (('steps', steps, 1), ('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0)):
+            validation.require(
+                validation.is_int(value, low), f'MaclaurinBenchmark.{binding}', value, f'an integer >= {low}'
+            )
+        validation.require(
+            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
+            'MaclaurinBenchmark.steps_per_round',
+            steps_per_round,
+            f'an integer in [1, steps = {steps}]',
+        )
+        self.methods = list(methods)
+        self.steps = int(steps)
+        self.seeds = list(range(first_seed, first_seed + num_seeds))
+        self.grid = tuple(grid)
+        self.fixed_rate = fixed_rate
+        self.steps_per_round = int(steps_per_round)
+        self.bandit = bandit
+        # Build each controller once now, so a bad grid or rate fails before any output.
+        for method in self.methods:
+            self.controller(method, 0)
+        # And the task (its gin bindings are checked here too).
+        maclaurin_task.MaclaurinTask(seed=0)
+
+    def controller(self, method, seed):
+        if method == 'fixed':
+            controller = controllers.FixedLearningRate(self.fixed_rate)
+        elif method == 'rlr':
+            controller = rlr.RLRLearningRate(rates=self.grid)
+        else:
+            controller = controllers.BanditLearningRate(
+                self.grid, bandit=self.bandit, episodes_per_round=self.steps_per_round
+            )
+        controller.seed(seed)
+        return controller
+
+    def run(self, log=print):
+        results = MaclaurinResults(self)
+        for seed in self.seeds:
+            task = maclaurin_task.MaclaurinTask(seed=seed)
+            for method in self.methods:
+                begin = time.time()
+                losses, rates, test_errors, diverged_at = train(task, self.controller(method, seed), self.steps, seed)
+                results.add(method, seed, losses, rates, test_errors, diverged_at)
+                log(
+                    f'[lrrl.maclaurin_benchmark] seed {seed} {method:5s}: final loss {losses[-1]:.4g}, test error '
+                    f'{test_errors[-1]:.4g} ({time.time() - begin:.1f} s)'
+                )
+        return results
+
+
+class MaclaurinResults:
+    def __init__(self, benchmark):
+        self.benchmark = benchmark
+        self.losses = {m: [] for m in benchmark.methods}
+        self.rates = {m: [] for m in benchmark.methods}
+        self.runs = []
+
+    def add(self, method, seed, losses, rates, test_errors, diverged_at):
+        self.losses[method].append(losses)
+        self.rates[method].append(rates)
+        diverged = diverged_at >= 0
+        self.runs.append(
+            {
+                'method': method,
+                'seed': seed,
+                'final_train_loss': math.inf if diverged else float(losses[-1]),
+                'test_error': float(test_errors[-1]),
+                # The last step's loss swings by an order of magnitude from step
+                # to step (see the curves): the mean of the last steps is steadier.
+                'train_loss_tail': math.inf if diverged else float(np.mean(losses[-len(test_errors) :])),
+                'test_error_tail': float(np.mean(test_errors)),
+                'mean_log10_rate_last_1000_steps': float(np.nanmean(np.log10(rates[-1000:]))),
+                'diverged': bool(diverged),
+                'diverged_at_step': int(diverged_at),
+            }
+        )
+
+    def table(self):
+        """One row per controller: mean and std over seeds, and the ratio to the baseline."""
+        runs = pd.DataFrame(self.runs)
+        fixed = runs[runs['method'] == 'fixed'].set_index('seed') if 'fixed' in self.losses else None
+        rows = []
+        for method in self.benchmark.methods:
+            group = runs[runs['method'] == method]
+            ok = group[~group['diverged']]
+            row = {'method': method, 'diverged': int(group['diverged'].sum()), 'seeds': len(group)}
+            for column in METRICS:
+                row[f'{column}_mean'] = ok[column].mean()
+                row[f'{column}_std'] = ok[column].std(ddof=0)
+            if fixed is not None:
+                # Per seed (same data, init and batches): how many times lower the
+                # test error is than the fixed baseline's; > 1 is better.
+                for column in ('test_error', 'test_error_tail'):
+                    ratio = fixed.loc[ok['seed'], column].to_numpy() / ok[column].to_numpy()
+                    row[f'{column}_baseline_ratio_geomean'] = (
+                        float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
+                    )
+                    row[f'{column}_baseline_ratio_min'] = float(ratio.min()) if ratio.size else math.nan
+                    row[f'{column}_baseline_ratio_max'] = float(ratio.max()) if ratio.size else math.nan
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def markdown(self):
+        b = self.benchmark
+        table = self.table()
+        tail = min(TAIL_STEPS, b.steps)
+        out = io.StringIO()
+        out.write(
+            f'# MaclaurinNet: fixed Adam 1e-3, the RLR scheduler and LRRL\n\n'
+            f'{b.steps} Adam steps (batch 32) per run, {len(b.seeds)} seeds (seed = polynomials, initial weights, '
+            f'mini-batches and controller; paired across controllers). RLR and LRRL choose from the '
+            f'{len(b.grid)}-point grid {b.grid[0]:g} … {b.grid[-1]:g}; LRRL rounds of κ = {b.steps_per_round} steps. '
+            'Training loss: MSE on the coefficients over the whole training set (256 polynomials); test error: the '
+            'same on 256 held-out polynomials. "final" = after the last step; "last '
+            f'{tail}" = mean over the last {tail} steps (the loss swings by up to 10× from step to step late in '
+            'training, so the final value alone is noisy). Mean ± std over seeds. "× baseline" = test error of '
+            'fixed 1e-3 / test error of the controller, per seed: geometric mean [min, max]; > 1 is better than '
+            'the baseline. Produced by `python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n\n'
+        )
+        header = [
+            'controller',
+            'final training loss',
+            f'training loss, last {tail}',
+            'final test error',
+            f'test error, last {tail}',
+            'diverged',
+        ]
+        with_ratio = 'test_error_baseline_ratio_geomean' in table
+        if with_ratio:
+            header += ['× baseline (final test)', f'× baseline (test, last {tail})']
+        rows = []
+        for _, r in table.iterrows():
+            row = [LABELS[r['method']]]
+            row += [tables.mean_std(r[f'{c}_mean'], r[f'{c}_std']) for c in METRICS]
+            row.append(f'{r["diverged"]}/{r["seeds"]}')
+            if with_ratio:
+                for c in ('test_error', 'test_error_tail'):
+                    row.append(
+                        f'{r[f"{c}_baseline_ratio_geomean"]:.2f} [{r[f"{c}_baseline_ratio_min"]:.2f}, '
+                        f'{r[f"{c}_baseline_ratio_max"]:.2f}]'
+                    )
+            rows.append(row)
+        out.write(tables.markdown_table(header, rows))
+        return out.getvalue()
+
+    def _figure(self, ylabel, series, log_x):
+        import matplotlib
+
+        matplotlib.use('Agg')
+        from matplotlib import pyplot as plt
+
+        methods = self.benchmark.methods
+        figure, axes = plt.subplots(1, len(methods), figsize=(4.5 * len(methods), 3.2), sharey=True, squeeze=False)
+        for axis, method in zip(axes[0], methods):
+            for seed, values in zip(self.benchmark.seeds, series[method]):
+                axis.plot(np.arange(len(values)) + 1, values, linewidth=0.6, label=f'seed {seed}')
+            axis.set_title(LABELS[method], fontsize=10)
+            axis.set_yscale('log')
+            if log_x:
+                axis.set_xscale('log')
+            axis.set_xlabel('step')
+            axis.tick_params(labelsize=8)
+        axes[0][0].set_ylabel(ylabel)
+        axes[0][-1].legend(fontsize=7)
+        figure.tight_layout()
+        return figure
+
+    def write(self, output_dir):
+        from matplotlib import pyplot as plt
+
+        paths = [
+            outputs.write_text(output_dir, 'maclaurin_table.md', self.markdown()),
+            outputs.write_text(output_dir, 'maclaurin_table.csv', self.table().to_csv(index=False)),
+            outputs.write_text(output_dir, 'maclaurin_runs.csv', pd.DataFrame(self.runs).to_csv(index=False)),
+        ]
+        for name, figure in (
+            ('maclaurin_curves.png', self._figure('training loss (whole set)', self.losses, log_x=True)),
+            (
+                'maclaurin_rates.png',
+                self._figure(
+                    f'learning rate (geometric mean over {RATE_WINDOW} steps)',
+                    {m: [_smooth_log(r) for r in rs] for m, rs in self.rates.items()},
+                    log_x=False,
+                ),
+            ),
+        ):
+            paths.append(outputs.save_figure(figure, output_dir, name))
+            plt.close(figure)
+        return paths
+
+
+RATE_WINDOW = 100
+
+
+def _smooth_log(rates):
+    # RLR moves the rate every step: a running geometric mean shows its level.
+    window = min(RATE_WINDOW, len(rates))
+    kernel = np.ones(window) / window
+    return 10 ** np.convolve(np.log10(rates), kernel, mode='valid')

@@ -1,0 +1,414 @@
+r"""The stationary benchmark: LRRL against each fixed rate on six test functions.
+
+  python -m lrrl.stationary [--output_dir=results/stationary] \
+      [--gin_files=stationary/functions.gin] [--gin_bindings=...] [--overwrite]
+
+For every test function (``lrrl.test_functions``) and optimizer (SGD, Adam,
+RMSProp from ``lrrl.numpy_optimizers``), gradient descent from ``num_seeds``
+random starts in the function's domain runs once with each fixed rate of the
+optimizer's candidate set and once with LRRL over that set (spec section 1,
+stationary rounds): ``BanditLearningRate`` with the project's ``Exp3Bandit``,
+a round is κ = ``steps_per_round`` optimizer steps, and its feedback is minus
+the mean objective value over the round (the controller receives
+``-f(x_t)`` after every step, with ``episodes_per_round = κ``). Seed s draws the
+same start for every method, and seeds the bandit.
+
+Divergence: a run whose iterate or objective becomes non-finite ends there and
+is recorded as diverged (its step is kept); its controller gets no feedback
+after that, so the bandit only ever sees finite feedback. A diverged run's
+final objective counts as +inf when methods are ranked.
+
+Writes into ``--output_dir`` (refusing to replace existing files without
+``--overwrite``): ``functions_table.md`` and ``functions_table.csv`` (final
+objective gap f(x_T) - f*, mean ± std over the seeds that did not diverge,
+diverged count, and each method's rank among the fixed rates and LRRL),
+``functions_runs.csv`` (one row per run), ``functions_curves.png``
+(median objective gap over steps), ``functions_lrrl_rates.png`` (the share of
+LRRL runs on each rate over steps) and ``functions_config.gin``.
+"""
+
+import io
+import math
+import time
+
+import gin
+import numpy as np
+import pandas as pd
+
+from lrrl.control import bandits
+from lrrl import tables
+from lrrl.benchmarks import outputs
+from lrrl.control import controllers
+from lrrl.control import numpy_optimizers
+from lrrl.benchmarks import test_functions
+from lrrl import validation
+
+# Chosen after a sweep of single rates (d = 10, 2,000 steps, 10 seeds; the
+# command is in results/stationary/README.md): each set spans four decades and
+# holds a rate that diverges or oscillates on some functions and one that
+# stalls on others.
+DEFAULT_CANDIDATE_RATES = {
+    'sgd': (1e-4, 1e-3, 1e-2, 1e-1),
+    'adam': (1e-3, 1e-2, 1e-1, 1.0),
+    'rmsprop': (1e-3, 1e-2, 1e-1, 1.0),
+}
+
+LRRL = 'LRRL'
+OUTPUT_FILES = (
+    'functions_table.md',
+    'functions_table.csv',
+    'functions_runs.csv',
+    'functions_curves.png',
+    'functions_lrrl_rates.png',
+    'functions_config.gin',
+)
+
+
+def fixed_label(rate):
+    return f'fixed {rate:g}'
+
+
+def optimise(function, optimizer_name, rate_controllers, starts, steps):
+    """Gradient descent from each row of ``starts``, each row with its own controller.
+
+    All rows are optimised together (one array, one optimizer whose
+    ``learning_rate`` holds each row's current rate; the moments are per row).
+
+    Returns:
+      gaps: (rows, steps + 1) objective gap f(x_t) - f*, nan once diverged.
+      rates: (rows, steps) the rate each step used, nan once diverged.
+      diverged_at: (rows,) the step whose iterate was non-finite, -1 if none.
+    """
+    x = np.array(starts, dtype=np.float64)
+    rows, dimension = x.shape
+    minimum = function.minimum(dimension)
+    optimizer = numpy_optimizers.create(optimizer_name)
+    gaps = np.full((rows, steps + 1), np.nan)
+    rates = np.full((rows, steps), np.nan)
+    diverged_at = np.full(rows, -1)
+    alive = np.ones(rows, dtype=bool)
+    # A diverged row keeps being computed as inf/nan (cheaper than removing
+    # it) but is masked out of every record and gets no more feedback.
+    with np.errstate(all='ignore'):
+        for t in range(steps + 1):
+            values = function.value(x)
+            newly_diverged = alive & ~(np.isfinite(values) & np.all(np.isfinite(x), axis=-1))
+            diverged_at[newly_diverged] = t
+            alive &= ~newly_diverged
+            gaps[alive, t] = values[alive] - minimum
+            if t > 0:
+                # Feedback for the step just made: -f at the new iterate (finite
+                # here); the controller averages κ of them into a round.
+                for row in np.flatnonzero(alive):
+                    rate_controllers[row].end_episode(-float(values[row]), t)
+            if t == steps:
+                break
+            current = np.array([c.rate for c in rate_controllers])
+            rates[alive, t] = current[alive]
+            optimizer.learning_rate = current[:, None]
+            optimizer.apply_gradients([x], [function.gradient(x)])
+    return gaps, rates, diverged_at
+
+
+@gin.configurable
+class StationaryBenchmark:
+    """The grid: functions × optimizers × (each fixed rate, LRRL) × seeds.
+
+    Args:
+      functions: names from ``lrrl.test_functions.FUNCTIONS``.
+      optimizers: names from ``lrrl.numpy_optimizers.OPTIMIZERS``.
+      candidate_rates: {optimizer name: candidate set}; defaults to
+        ``DEFAULT_CANDIDATE_RATES`` for the optimizers it does not name.
+      dimension: d, the number of variables.
+      steps: optimizer steps per run.
+      num_seeds: runs per method (seeds first_seed .. first_seed + n - 1).
+      steps_per_round: κ, optimizer steps per LRRL round.
+      bandit: the bandit class for LRRL (its parameters come from gin).
+      first_seed: the first seed.
+    """
+
+    def __init__(
+        self,
+        functions=tuple(test_functions.FUNCTIONS),
+        optimizers=tuple(DEFAULT_CANDIDATE_RATES),
+        candidate_rates=None,
+        dimension=10,
+        steps=2000,
+        num_seeds=10,
+        steps_per_round=10,
+        bandit=bandits.Exp3Bandit,
+        first_seed=0,
+    ):
+        validation.require(
+            len(functions) > 0, 'StationaryBenchmark.functions', functions, 'a non-empty list of function names'
+        )
+        self.functions = [test_functions.get(name) for name in functions]
+        validation.require(
+            len(optimizers) > 0 and all(name in numpy_optimizers.OPTIMIZERS for name in optimizers),
+            'StationaryBenchmark.optimizers',
+            optimizers,
+            f'a non-empty list of names from {", ".join(numpy_optimizers.OPTIMIZERS)}',
+        )
+        self.optimizers = list(optimizers)
+        rates = dict(DEFAULT_CANDIDATE_RATES)
+        rates.update(candidate_rates or {})
+        self.candidate_rates = {}
+        for name in self.optimizers:
+            # BanditLearningRate checks the set (non-empty, finite, > 0, distinct).
+            controllers.BanditLearningRate(rates[name], bandit=bandits.Exp3Bandit)
+            self.candidate_rates[name] = tuple(float(r) for r in rates[name])
+        validation.require(
+            validation.is_int(dimension, 1), 'StationaryBenchmark.dimension', dimension, 'an integer >= 1'
+        )
+        for function in self.functions:
+            function.check_dimension(dimension)
+        validation.require(validation.is_int(steps, 1), 'StationaryBenchmark.steps', steps, 'an integer >= 1')
+        validation.require(
+            validation.is_int(num_seeds, 1), 'StationaryBenchmark.num_seeds', num_seeds, 'an integer >= 1'
+        )
+        validation.require(
+            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
+            'StationaryBenchmark.steps_per_round',
+            steps_per_round,
+            f'an integer in [1, steps = {steps}]',
+        )
+        validation.require(
+            validation.is_int(first_seed, 0), 'StationaryBenchmark.first_seed', first_seed, 'an integer >= 0'
+        )
+        self.dimension = int(dimension)
+        self.steps = int(steps)
+        self.num_seeds = int(num_seeds)
+        self.steps_per_round = int(steps_per_round)
+        self.bandit = bandit
+        self.seeds = list(range(first_seed, first_seed + num_seeds))
+
+    def methods(self, optimizer_name):
+        return [fixed_label(r) for r in self.candidate_rates[optimizer_name]] + [LRRL]
+
+    def _controllers(self, optimizer_name, method):
+        rates = self.candidate_rates[optimizer_name]
+        if method != LRRL:
+            fixed = controllers.FixedLearningRate(rates[self.methods(optimizer_name).index(method)])
+            return [fixed] * self.num_seeds
+        lrrl = []
+        for seed in self.seeds:
+            controller = controllers.BanditLearningRate(
+                rates, bandit=self.bandit, episodes_per_round=self.steps_per_round
+            )
+            controller.seed(seed)
+            lrrl.append(controller)
+        return lrrl
+
+    def starts(self, function):
+        # One generator per seed, so a seed's start does not depend on num_seeds.
+        return np.concatenate(
+            [function.random_starts(np.random.default_rng(seed), 1, self.dimension) for seed in self.seeds]
+        )
+
+    def run(self, log=print):
+        """Runs the grid; returns a ``StationaryResults``."""
+        results = StationaryResults(self)
+        for function in self.functions:
+            starts = self.starts(function)
+            for optimizer_name in self.optimizers:
+                begin = time.time()
+                for method in self.methods(optimizer_name):
+                    gaps, rates, diverged_at = optimise(
+                        function, optimizer_name, self._controllers(optimizer_name, method), starts, self.steps
+                    )
+                    results.add(function.name, optimizer_name, method, gaps, rates, diverged_at)
+                log(f'[lrrl.stationary] {function.name:16s} {optimizer_name:8s} done in {time.time() - begin:.1f} s')
+        return results
+
+
+class StationaryResults:
+    """The runs of one benchmark, and the tables and plots made from them."""
+
+    def __init__(self, benchmark):
+        self.benchmark = benchmark
+        self.curves = {}  # (function, optimizer, method) -> gaps (seeds, steps + 1)
+        self.rates = {}  # (function, optimizer) -> LRRL rates (seeds, steps)
+        self.runs = []
+
+    def add(self, function, optimizer, method, gaps, rates, diverged_at):
+        self.curves[function, optimizer, method] = gaps
+        if method == LRRL:
+            self.rates[function, optimizer] = rates
+        for row, seed in enumerate(self.benchmark.seeds):
+            diverged = bool(diverged_at[row] >= 0)
+            self.runs.append(
+                {
+                    'function': function,
+                    'optimizer': optimizer,
+                    'method': method,
+                    'seed': seed,
+                    'final_gap': math.inf if diverged else float(gaps[row, -1]),
+                    'diverged': diverged,
+                    'diverged_at_step': int(diverged_at[row]),
+                }
+            )
+
+    def runs_frame(self):
+        return pd.DataFrame(self.runs)
+
+    def table(self):
+        """One row per function × optimizer × method, with its rank in its group.
+
+        The score of a method is (diverged runs, mean final gap of the others,
+        to 3 significant digits): any divergence ranks below no divergence, and
+        methods equal at the table's precision share a rank.
+        """
+        rows = []
+        for (function, optimizer, method), group in self.runs_frame().groupby(
+            ['function', 'optimizer', 'method'], sort=False
+        ):
+            finite = group.loc[~group['diverged'], 'final_gap'].to_numpy()
+            rows.append(
+                {
+                    'function': function,
+                    'optimizer': optimizer,
+                    'method': method,
+                    'mean_final_gap': float(np.mean(finite)) if finite.size else math.nan,
+                    'std_final_gap': float(np.std(finite)) if finite.size else math.nan,
+                    'diverged': int(group['diverged'].sum()),
+                    'seeds': len(group),
+                }
+            )
+        table = pd.DataFrame(rows)
+        scores = [
+            (d, tables.significant(m) if math.isfinite(m) else math.inf)
+            for d, m in zip(table['diverged'], table['mean_final_gap'])
+        ]
+        table['rank'] = 0
+        for _, group in table.groupby(['function', 'optimizer'], sort=False):
+            for i in group.index:
+                table.loc[i, 'rank'] = 1 + sum(scores[j] < scores[i] for j in group.index)
+        return table
+
+    def markdown(self):
+        b = self.benchmark
+        table = self.table()
+        out = io.StringIO()
+        out.write(
+            f'# Stationary benchmark: LRRL against each fixed rate\n\n'
+            f'Final objective gap f(x_T) − f* after {b.steps} steps in dimension {b.dimension}, mean ± std over '
+            f"{b.num_seeds} seeds (random starts in each function's domain); LRRL rounds of κ = "
+            f'{b.steps_per_round} steps. "k div" = k runs diverged (non-finite iterate; the mean is over the '
+            'others). Rank: among the fixed rates and LRRL (1 = best; any divergence ranks below none; equal '
+            'at 3 significant digits share a rank). Produced by `python -m lrrl.stationary` '
+            '(see functions_config.gin).\n'
+        )
+        for optimizer in b.optimizers:
+            methods = b.methods(optimizer)
+            out.write(f'\n## {optimizer}\n\n')
+            rows = []
+            for function in b.functions:
+                cells = [function.name]
+                sub = table[(table['function'] == function.name) & (table['optimizer'] == optimizer)]
+                sub = sub.set_index('method')
+                for method in methods:
+                    r = sub.loc[method]
+                    cells.append(_cell(r))
+                cells.append(f'{sub.loc[LRRL, "rank"]} of {len(methods)}')
+                rows.append(cells)
+            out.write(tables.markdown_table(['function'] + methods + ['LRRL rank'], rows))
+        ranks = table.loc[table['method'] == LRRL, 'rank']
+        out.write(
+            f'\nLRRL rank over the {len(ranks)} function × optimizer cells: '
+            + ', '.join(f'{k}: {int((ranks == k).sum())}' for k in sorted(ranks.unique()))
+            + f' (mean {ranks.mean():.2f}).\n'
+        )
+        return out.getvalue()
+
+    def plot_curves(self):
+        return self._grid_plot(self._draw_curves, 'objective gap f(x_t) − f* (median over seeds)')
+
+    def plot_rates(self):
+        return self._grid_plot(self._draw_rates, 'share of LRRL steps on each rate (runs not yet diverged)')
+
+    def _grid_plot(self, draw, title):
+        import matplotlib
+
+        matplotlib.use('Agg')
+        from matplotlib import pyplot as plt
+
+        b = self.benchmark
+        rows, cols = len(b.functions), len(b.optimizers)
+        figure, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.6 * rows), squeeze=False)
+        for i, function in enumerate(b.functions):
+            for j, optimizer in enumerate(b.optimizers):
+                draw(axes[i][j], function.name, optimizer)
+                axes[i][j].set_title(f'{function.name}, {optimizer}', fontsize=9)
+                axes[i][j].tick_params(labelsize=7)
+        figure.suptitle(f'{title}; d = {b.dimension}, {b.num_seeds} seeds', fontsize=11)
+        figure.tight_layout()
+        return figure
+
+    def _draw_curves(self, axis, function, optimizer):
+        steps = np.arange(self.benchmark.steps + 1)
+        medians = []
+        for method in self.benchmark.methods(optimizer):
+            gaps = self.curves[function, optimizer, method]
+            diverged = int(np.isnan(gaps[:, -1]).sum())
+            with np.errstate(all='ignore'):
+                # Diverged runs count as +inf in the median (nan would drop them).
+                median = np.median(np.where(np.isnan(gaps), np.inf, gaps), axis=0)
+            medians.append(median)
+            style = {'color': 'black', 'linewidth': 1.8} if method == LRRL else {'linewidth': 1.0}
+            label = f'{method} ({diverged} div)' if diverged else method
+            # Floor at 1e-12 for the log scale (a gap can reach 0).
+            axis.plot(steps, np.maximum(median, 1e-12), label=label, **style)
+        axis.set_yscale('log')
+        # Diverging runs reach ~1e300 before they overflow: show the range that
+        # matters, up to 100 times the largest starting gap.
+        shown = np.concatenate(medians)
+        shown = np.maximum(shown[np.isfinite(shown) & (shown <= 100.0 * max(m[0] for m in medians))], 1e-12)
+        axis.set_ylim(shown.min() / 1.5, shown.max() * 1.5)
+        axis.legend(fontsize=6)
+
+    def _draw_rates(self, axis, function, optimizer):
+        rates = self.rates[function, optimizer]
+        candidates = self.benchmark.candidate_rates[optimizer]
+        # Shares over windows of steps (at least one round), so the plot shows
+        # the trend rather than each round's draw.
+        window = max(self.benchmark.steps_per_round, self.benchmark.steps // 100)
+        starts = np.arange(0, rates.shape[1], window)
+        alive = np.add.reduceat(~np.isnan(rates), starts, axis=1).sum(axis=0)
+        if not alive.any():
+            axis.text(0.5, 0.5, 'every LRRL run diverged', ha='center', va='center', transform=axis.transAxes)
+            return
+        used = np.maximum(alive, 1)
+        shares = [np.add.reduceat(rates == r, starts, axis=1).sum(axis=0) / used for r in candidates]
+        axis.stackplot(starts + window / 2, shares, labels=[f'{r:g}' for r in candidates], step='mid')
+        diverged = int(np.isnan(rates[:, -1]).sum())
+        if diverged:
+            axis.text(0.5, 0.5, f'{diverged} of {len(rates)} runs diverged', ha='center', transform=axis.transAxes)
+        axis.set_ylim(0, 1)
+        axis.set_xlim(0, rates.shape[1])
+        axis.legend(fontsize=6, loc='upper right')
+
+    def write(self, output_dir):
+        runs = self.runs_frame()
+        paths = [
+            outputs.write_text(output_dir, 'functions_table.md', self.markdown()),
+            outputs.write_text(output_dir, 'functions_table.csv', self.table().to_csv(index=False)),
+            outputs.write_text(output_dir, 'functions_runs.csv', runs.to_csv(index=False)),
+        ]
+        from matplotlib import pyplot as plt
+
+        for name, figure in (
+            ('functions_curves.png', self.plot_curves()),
+            ('functions_lrrl_rates.png', self.plot_rates()),
+        ):
+            paths.append(outputs.save_figure(figure, output_dir, name))
+            plt.close(figure)
+        return paths
+
+
+def _cell(row):
+    if row['diverged'] == row['seeds']:
+        return f'diverged {row["diverged"]}/{row["seeds"]}'
+    text = f'{tables.significant(row["mean_final_gap"]):.3g} ± {tables.significant(row["std_final_gap"]):.3g}'
+    if row['diverged']:
+        text += f' ({row["diverged"]} div)'
+    return text

@@ -1,0 +1,84 @@
+"""The runners that ``lrrl.bench`` compares: stock Dopamine and the harness, same settings.
+
+Three variants of one agent on one Atari game, each built in the caller's
+default TF graph from ``configs/agents/<agent>.gin``:
+
+- ``stock``: Dopamine's own agent class in Dopamine's own ``Runner``, given the
+  same gin-configured optimizer (class, rate, epsilon) the harness would use;
+- ``fixed``: ``LRRLRunner`` with ``FixedLearningRate`` (the harness alone);
+- ``lrrl``: ``LRRLRunner`` with LRRL over K(5) (harness + bandit).
+
+No absl flags here, so tests and other tools can build the variants in-process.
+"""
+
+import time
+
+import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+from lrrl import validation
+
+VARIANTS = ('stock', 'fixed', 'lrrl')
+
+# Per agent: its gin file, and the configurables that hold its replay capacity
+# and its warm-up / optimizer.
+AGENT_SETUPS = {
+    'dqn': ('agents/dqn.gin', 'WrappedReplayBuffer', 'DQNAgent'),
+    'iqn': ('agents/iqn.gin', 'WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
+}
+
+
+def stock_agent_class(agent):
+    """Dopamine's own TF agent class for ``agent`` ('dqn' or 'iqn')."""
+    from dopamine.tf.agents.dqn import dqn_agent
+    from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
+
+    return {'dqn': dqn_agent.DQNAgent, 'iqn': implicit_quantile_agent.ImplicitQuantileAgent}[agent]
+
+
+def gin_bindings(agent, game, capacity, min_replay_history):
+    _, replay, configurable = AGENT_SETUPS[agent]
+    return [
+        f"atari_lib.create_atari_environment.game_name = '{game}'",
+        f'{replay}.replay_capacity = {capacity}',
+        f'{configurable}.min_replay_history = {min_replay_history}',
+        'Runner.fine_grained_print_to_console = False',
+        'Runner.use_legacy_logger = False',
+    ]
+
+
+def build_runner(variant, agent, base_dir, game, capacity, min_replay_history):
+    """A runner of one variant in the current default graph."""
+    validation.require(variant in VARIANTS, 'variant', variant, f'one of {VARIANTS}')
+    validation.require(agent in AGENT_SETUPS, 'agent', agent, f'one of {tuple(AGENT_SETUPS)}')
+    import gin
+    from dopamine.discrete_domains import run_experiment
+
+    from lrrl.control import controllers
+    from lrrl.experiment import runner as runner_lib
+    from lrrl.experiment import checks
+
+    gin_file, _, configurable = AGENT_SETUPS[agent]
+    files = [gin_file] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
+    controller = checks.parse_config(files, gin_bindings(agent, game, capacity, min_replay_history))
+    if variant != 'stock':
+        return runner_lib.LRRLRunner(base_dir, seed=0, learning_rate_controller=controller)
+    assert isinstance(controller, controllers.FixedLearningRate)
+    # The same gin-configured optimizer class the LRRL agent gets (epsilon included).
+    optimizer_class = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
+    # Dopamine's own way to give its agents an optimizer (IQN takes it only through gin).
+    with gin.unlock_config():
+        gin.bind_parameter(f'{configurable}.optimizer', optimizer_class(learning_rate=controller.rate))
+
+    def create_stock_agent(sess, environment, summary_writer=None):
+        return stock_agent_class(agent)(sess, num_actions=environment.action_space.n, summary_writer=None)
+
+    return run_experiment.Runner(base_dir, create_stock_agent)
+
+
+def train_steps(runner, steps):
+    """Runs whole training episodes until ``steps`` agent steps; returns (steps, seconds, episodes)."""
+    from dopamine.discrete_domains import iteration_statistics
+
+    runner._agent.eval_mode = False
+    start = time.perf_counter()
+    count, _, episodes = runner._run_one_phase(steps, iteration_statistics.IterationStatistics(), 'train')
+    return count, time.perf_counter() - start, episodes

@@ -1,0 +1,211 @@
+"""Parses and checks a gin configuration before anything is created.
+
+``parse_config(files, bindings)`` parses the gin files and bindings, then
+``check_config()`` runs after the gin files and bindings are parsed and before
+the runner makes the run folder, the environment or the TF graph. Each problem
+is a ``ConfigError`` that names the binding, the bad value and what is allowed.
+It also builds the learning-rate controller (pure Python, so cheap): its
+constructor is where the controller's and the bandit's parameters are checked,
+and the command line hands that same object to the runner.
+"""
+
+import copy
+import difflib
+import functools
+import inspect
+
+import gin
+from dopamine.discrete_domains import atari_lib
+from dopamine.discrete_domains import gym_lib
+from dopamine.discrete_domains import run_experiment
+
+from lrrl import errors
+from lrrl import gin_files
+from lrrl import run_folder
+from lrrl import validation
+from lrrl.control import controllers
+from lrrl.experiment import agents
+from lrrl.experiment import networks  # noqa: F401  (registers the dense IQN networks with gin)
+from lrrl.experiment import runner
+
+
+def parse_config(files, bindings):
+    """Parses gin files and bindings; checks them; returns the controller."""
+    if not files:
+        raise errors.ConfigError(
+            '--gin_files is empty: give at least an agent config, e.g. --gin_files=configs/agents/dqn.gin.'
+        )
+    gin_files.parse(files, bindings)
+    return check_config()
+
+
+def configured_num_iterations():
+    """The parsed config's ``Runner.num_iterations`` (Dopamine's default if unbound)."""
+    default = inspect.signature(run_experiment.Runner.__init__).parameters['num_iterations'].default
+    return _bound('Runner.num_iterations', default)
+
+
+def _bound(key, default=None):
+    """The value bound to ``key`` in gin, or ``default`` if nothing is bound."""
+    try:
+        return gin.query_parameter(key)
+    except ValueError:
+        return default
+
+
+def _evaluate(value):
+    """Turns a gin ``@X()`` reference into the object it stands for."""
+    if isinstance(value, gin.config.ConfigurableReference):
+        return value.scoped_configurable_fn() if value.evaluate else value.scoped_configurable_fn
+    return value
+
+
+def _one_of(binding, value, allowed, what='one of'):
+    if value in allowed:
+        return
+    hint = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    shown = ', '.join(str(a) for a in allowed)
+    message = f'{binding} = {value!r} is not allowed: it must be {what} {shown}.'
+    if hint:
+        message += f' Did you mean {hint[0]!r}?'
+    raise errors.ConfigError(message)
+
+
+@functools.lru_cache(maxsize=1)
+def atari_games():
+    """The Atari games whose ROMs ship with the installed ale-py."""
+    import ale_py  # pylint: disable=g-import-not-at-top
+    import gymnasium  # pylint: disable=g-import-not-at-top
+
+    gymnasium.register_envs(ale_py)
+    return tuple(
+        sorted(
+            env_id[len('ALE/') : -len('-v5')]
+            for env_id in gymnasium.registry
+            if env_id.startswith('ALE/') and env_id.endswith('-v5') and '-ram' not in env_id
+        )
+    )
+
+
+def _gym_environments():
+    import gymnasium  # pylint: disable=g-import-not-at-top
+
+    return tuple(sorted(env_id for env_id in gymnasium.registry if '/' not in env_id))
+
+
+def _check_environment(schedule):
+    runner_class = 'TrainRunner' if schedule == 'continuous_train' else 'Runner'
+    create_environment_fn = _evaluate(_bound(f'{runner_class}.create_environment_fn'))
+    if create_environment_fn is None and schedule == 'continuous_train':
+        # Dopamine's TrainRunner ignores Runner.create_environment_fn.
+        if _bound('Runner.create_environment_fn') is not None:
+            raise errors.ConfigError(
+                "lrrl.create_runner.schedule = 'continuous_train' reads "
+                'TrainRunner.create_environment_fn, but only '
+                'Runner.create_environment_fn is bound. Bind '
+                'TrainRunner.create_environment_fn instead.'
+            )
+    name = getattr(create_environment_fn, '__name__', None)
+    if create_environment_fn is None or name == atari_lib.create_atari_environment.__name__:
+        game = _bound('create_atari_environment.game_name')
+        if game is None:
+            raise errors.ConfigError(
+                'create_atari_environment.game_name is not bound: add a binding '
+                'such as --gin_bindings="atari_lib.create_atari_environment.game_name=\'Pong\'".'
+            )
+        _one_of('create_atari_environment.game_name', game, atari_games(), 'an Atari game that ale-py ships:')
+    elif name == gym_lib.create_gym_environment.__name__:
+        env_name = _bound('create_gym_environment.environment_name')
+        version = _bound('create_gym_environment.version', 'v0')
+        _one_of(
+            'create_gym_environment.environment_name/version',
+            f'{env_name}-{version}',
+            _gym_environments(),
+            'a Gymnasium environment:',
+        )
+
+
+def _check_positive_int(binding, minimum):
+    value = _bound(binding)
+    if value is not None:
+        validation.check_int(binding, value, minimum)
+
+
+def _check_optimizer_bindings():
+    value = _bound('lrrl.create_agent.optimizer_class')
+    if isinstance(value, gin.config.ConfigurableReference) and value.evaluate:
+        raise errors.ConfigError(
+            f'lrrl.create_agent.optimizer_class = {value!r} is not allowed: it must '
+            'be an optimizer class, bound without parentheses, e.g. '
+            'lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer (the '
+            'learning rate comes from the controller).'
+        )
+    # Bindings that a gin user might expect to work but that would be ignored.
+    ignored = {
+        'DQNAgent.optimizer': 'the LRRL agents build their optimizer themselves',
+        'RainbowAgent.optimizer': 'the LRRL agents build their optimizer themselves',
+        'LRRLDQNAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
+        'LRRLImplicitQuantileAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
+    }
+    for binding, why in ignored.items():
+        if _bound(binding) is not None:
+            raise errors.ConfigError(
+                f'{binding} is bound, but {why}: it would be ignored. Bind the optimizer '
+                'class once for both agents, without parentheses, as '
+                'lrrl.create_agent.optimizer_class (e.g. @tf.train.RMSPropOptimizer); '
+                'its learning rate comes from the controller.'
+            )
+
+
+def check_config():
+    """Checks the parsed gin config; returns the learning-rate controller.
+
+    Raises:
+      ConfigError: naming the first binding whose value is not allowed.
+    """
+    _one_of('lrrl.create_agent.agent_name', _bound('lrrl.create_agent.agent_name', 'dqn'), agents.AGENTS)
+    schedule = _bound('lrrl.create_runner.schedule', 'continuous_train_and_eval')
+    _one_of('lrrl.create_runner.schedule', schedule, tuple(runner.SCHEDULES))
+    _check_environment(schedule)
+    _check_positive_int('Runner.num_iterations', 1)
+    _check_positive_int('Runner.training_steps', 1)
+    _check_positive_int('Runner.evaluation_steps', 0)
+    _check_positive_int('Runner.max_steps_per_episode', 1)
+    _check_optimizer_bindings()
+    controller_binding = _bound('lrrl.create_agent.learning_rate_controller')
+    if controller_binding is None:
+        raise errors.ConfigError(
+            'lrrl.create_agent.learning_rate_controller is not bound: bind it to '
+            '@FixedLearningRate(), @ScheduledLearningRate() or @BanditLearningRate() (see configs/methods/).'
+        )
+    try:
+        controller = _evaluate(controller_binding)
+    except ValueError as e:
+        # gin appends where the failing call came from; keep the first line.
+        raise errors.ConfigError(str(e).split('\n')[0]) from e
+    if not isinstance(controller, controllers.LearningRateController):
+        raise errors.ConfigError(
+            f'lrrl.create_agent.learning_rate_controller = {controller_binding!r} is not '
+            'allowed: it must build a learning-rate controller, e.g. @BanditLearningRate().'
+        )
+    return controller
+
+
+def check_resume(base_dir, controller):
+    """Refuses a configuration whose controller does not match the run folder's checkpoint.
+
+    The saved state is loaded into a copy of the configured controller, so the
+    same check that a resume would make runs before anything is built or
+    written, and the message says how to continue.
+    """
+    saved = run_folder.saved_controller_state(base_dir)
+    if saved is None:
+        return
+    try:
+        copy.deepcopy(controller).load_state_dict(copy.deepcopy(saved))
+    except (ValueError, KeyError, TypeError) as e:
+        raise errors.ConfigError(
+            f'--base_dir={base_dir} holds a run trained with another configuration: {e} '
+            'To continue this run, launch it with the values it was started with (its config.gin); '
+            'to train with the new values, give another --base_dir.'
+        ) from None

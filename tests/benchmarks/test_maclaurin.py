@@ -1,0 +1,115 @@
+"""MaclaurinNet: the task, its numpy gradients, and the benchmark CLI."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+from lrrl.control import controllers
+from lrrl.benchmarks import maclaurin_task
+from lrrl.benchmarks import maclaurin
+from lrrl.control import rlr
+
+
+def test_the_inputs_are_the_polynomials_sampled_on_the_grid():
+    task = maclaurin_task.MaclaurinTask(seed=3)
+    assert task.train_inputs.shape == (256, 20) and task.train_targets.shape == (256, 5)
+    assert task.test_inputs.shape == (256, 20)
+    np.testing.assert_allclose(task.points, np.linspace(-2, 2, 20))
+    for i in (0, 17, 255):
+        w = task.train_targets[i]
+        # np.polyval wants the highest power first.
+        np.testing.assert_allclose(task.train_inputs[i], np.polyval(w[::-1], task.points), rtol=1e-12)
+    assert task.sizes == (20, 64, 64, 5)
+    # Held-out polynomials differ from the training ones.
+    assert not np.any(np.all(np.isclose(task.test_targets[:, None], task.train_targets[None]), axis=-1))
+
+
+def test_gradients_match_finite_differences():
+    task = maclaurin_task.MaclaurinTask(hidden_sizes=(7, 6), seed=0)
+    params = task.init_params(np.random.default_rng(0))
+    inputs, targets = task.sample_batch(np.random.default_rng(1))
+    loss, grads = task.loss_and_gradients(params, inputs, targets)
+    assert loss == pytest.approx(task.loss(params, inputs, targets))
+    rng = np.random.default_rng(2)
+    h = 1e-6
+    for p, g in zip(params, grads):
+        assert g.shape == p.shape
+        for flat in rng.choice(p.size, size=min(6, p.size), replace=False):
+            index = np.unravel_index(flat, p.shape)
+            saved = p[index]
+            p[index] = saved + h
+            up = task.loss(params, inputs, targets)
+            p[index] = saved - h
+            down = task.loss(params, inputs, targets)
+            p[index] = saved
+            assert g[index] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+def test_adam_at_the_baseline_rate_learns_the_coefficients():
+    task = maclaurin_task.MaclaurinTask(seed=0)
+    losses, rates, test_errors, diverged_at = maclaurin.train(task, controllers.FixedLearningRate(1e-3), 400, seed=0)
+    assert diverged_at == -1 and np.all(rates == 1e-3)
+    # From about the coefficients' variance (1/3) to a small fraction of it.
+    assert losses[0] > 0.2 and losses[-1] < 0.02 and test_errors[-1] < 0.03
+    assert len(test_errors) == 100
+
+
+def test_rlr_and_lrrl_drive_training_on_the_grid():
+    task = maclaurin_task.MaclaurinTask(seed=1)
+    benchmark = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1)
+    for method in ('rlr', 'lrrl'):
+        controller = benchmark.controller(method, seed=1)
+        losses, rates, test_errors, diverged_at = maclaurin.train(task, controller, 200, seed=1)
+        assert diverged_at == -1
+        assert set(np.unique(rates)) <= set(rlr.DEFAULT_GRID)
+        assert len(np.unique(rates)) > 1  # the controller did change the rate
+        assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(methods=('fixed', 'adamw')), r"MaclaurinBenchmark.methods = \('fixed', 'adamw'\) is not allowed"),
+        (dict(steps=0), r'MaclaurinBenchmark.steps = 0 is not allowed'),
+        (dict(grid=(1e-3, 1e-4)), r'RLRLearningRate.rates = .* strictly increasing'),
+        (dict(fixed_rate=-1.0), r'FixedLearningRate.rate = -1.0 is not allowed'),
+    ],
+)
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        maclaurin.MaclaurinBenchmark(**kwargs)
+
+
+def test_bad_task_settings_are_refused():
+    with pytest.raises(ValueError, match=r'MaclaurinTask.batch_size = 300 is not allowed: .*<= num_polynomials = 256'):
+        maclaurin_task.MaclaurinTask(batch_size=300)
+
+
+def test_cli_writes_its_table(tmp_path):
+    out = str(tmp_path / 'maclaurin')
+    args = [
+        f'--output_dir={out}',
+        '--gin_bindings=MaclaurinBenchmark.steps=150',
+        '--gin_bindings=MaclaurinBenchmark.num_seeds=2',
+    ]
+    result = run_cli('lrrl.maclaurin_benchmark', *args, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(out)) == sorted(maclaurin.OUTPUT_FILES)
+    with open(os.path.join(out, 'maclaurin_table.md')) as f:
+        text = f.read()
+    for label in ('fixed Adam 1e-3', 'RLR scheduler', 'LRRL', '150 Adam steps', '2 seeds'):
+        assert label in text
+    runs = pd.read_csv(os.path.join(out, 'maclaurin_runs.csv'))
+    assert len(runs) == 3 * 2 and set(runs['method']) == {'fixed', 'rlr', 'lrrl'}
+    table = pd.read_csv(os.path.join(out, 'maclaurin_table.csv')).set_index('method')
+    assert table.loc['fixed', 'test_error_baseline_ratio_geomean'] == pytest.approx(1.0)
+    again = run_cli('lrrl.maclaurin_benchmark', *args, timeout=300)
+    assert again.returncode == 2 and 'pass --overwrite' in again.stderr
+    bad = run_cli(
+        'lrrl.maclaurin_benchmark', f'--output_dir={tmp_path / "never"}', '--gin_bindings=MaclaurinTask.degree=-1'
+    )
+    assert bad.returncode == 2 and 'MaclaurinTask.degree = -1 is not allowed' in bad.stderr
+    assert not (tmp_path / 'never').exists()

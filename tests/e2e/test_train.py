@@ -1,0 +1,139 @@
+"""End to end: the training command on real agents, resume, and bad input."""
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+
+CARTPOLE_SHORT = [
+    '--gin_bindings=Runner.training_steps=600',
+    '--gin_bindings=Runner.evaluation_steps=200',
+    '--gin_bindings=Runner.num_iterations=2',
+]
+LRRL_CARTPOLE = ['--gin_files=lrrl/bandit.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)']
+
+
+def assert_run_folder(run_dir, iterations):
+    for name in ('checkpoints', 'logs', 'config.gin', 'operative_config.gin', 'lr_trace.csv'):
+        assert os.path.exists(os.path.join(run_dir, name)), name
+    assert os.path.exists(os.path.join(run_dir, 'checkpoints', f'ckpt.{iterations - 1}'))
+    trace = pd.read_csv(os.path.join(run_dir, 'lr_trace.csv'))
+    assert sorted(trace['iteration'].unique()) == list(range(iterations))
+    assert list(trace['episode']) == list(range(len(trace)))
+    assert trace['agent_step'].is_monotonic_increasing
+    p = trace.filter(like='p_')
+    assert ((p.sum(axis=1) - 1).abs() < 1e-9).all()
+    # The same per-episode rates are in Dopamine's logs ...
+    from lrrl import run_folder
+
+    logs = run_folder.read_dopamine_log(run_dir)
+    assert sorted(logs) == list(range(iterations))
+    logged = [rate for i in range(iterations) for rate in logs[i]['train_episode_learning_rates']]
+    assert logged == list(trace['learning_rate'])
+    assert sum(logs[0]['learning_rate_arm_counts'][0]) == (trace['iteration'] == 0).sum()
+    # ... and the arm probabilities are TensorBoard scalars.
+    assert 'LearningRate/Probability/0' in tensorboard_tags(run_dir)
+    return trace
+
+
+def tensorboard_tags(run_dir):
+    import glob
+
+    import tensorflow as tf
+
+    tags = set()
+    for path in glob.glob(os.path.join(run_dir, 'metrics', 'tensorboard', 'events.*')):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            tags.update(v.tag for v in event.summary.value)
+    return tags
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('agent_file', ['agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin'])
+def test_cartpole_run_then_resume(tmp_path, agent_file):
+    run_dir = str(tmp_path / 'run')
+    args = [f'--base_dir={run_dir}', f'--gin_files={agent_file}', *LRRL_CARTPOLE, *CARTPOLE_SHORT, '--seed=1']
+    first = run_cli('lrrl.train', *args)
+    assert first.returncode == 0, first.stderr[-4000:]
+    assert 'iteration 2/2' in first.stdout
+    trace = assert_run_folder(run_dir, 2)
+    assert trace['learning_rate'].nunique() > 1
+    assert set(trace['learning_rate']) <= {1e-4, 1e-3, 1e-2}
+    # run.json records the launch; one already there (the sweep launcher's) is never replaced.
+    run_json = os.path.join(run_dir, 'run.json')
+    with open(run_json) as f:
+        assert json.load(f) == {
+            'seed': 1,
+            'gin_files': [agent_file, 'lrrl/bandit.gin'],
+            'gin_bindings': [a.split('=', 1)[1] for a in args if a.startswith('--gin_bindings=')],
+        }
+    launcher = json.dumps({'sweep': 'cartpole', 'labels': {'method': 'lrrl'}, 'seed': 1})
+    with open(run_json, 'w') as f:
+        f.write(launcher)
+    # The same command on a finished run does nothing and changes nothing.
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        before = f.read()
+    again = run_cli('lrrl.train', *args)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert 'nothing to do' in again.stdout
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        assert f.read() == before
+    # More iterations: resumes at iteration 3, keeps the first two untouched.
+    more = run_cli('lrrl.train', *args, '--gin_bindings=Runner.num_iterations=3')
+    assert more.returncode == 0, more.stderr[-4000:]
+    assert 'resuming' in more.stdout and 'iteration 3/3' in more.stdout
+    assert 'iteration 1/3' not in more.stdout
+    resumed = assert_run_folder(run_dir, 3)
+    pd.testing.assert_frame_equal(resumed[resumed['iteration'] < 2], trace)
+    # The bandit continued from its checkpoint rather than restarting.
+    assert resumed['agent_step'].iloc[len(trace)] > trace['agent_step'].iloc[-1]
+    with open(run_json) as f:
+        assert f.read() == launcher
+    kept = [f for f in os.listdir(run_dir) if f.startswith('config.') and f != 'config.gin']
+    assert len(kept) == 1  # the first launch's config, kept when the bindings changed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('agent_file', ['agents/dqn.gin', 'agents/iqn.gin'])
+def test_one_short_atari_iteration_on_pong(tmp_path, agent_file):
+    run_dir = str(tmp_path / 'pong')
+    replay = 'WrappedReplayBuffer' if 'dqn' in agent_file else 'WrappedPrioritizedReplayBuffer'
+    agent = 'DQNAgent' if 'dqn' in agent_file else 'RainbowAgent'
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        f'--gin_files={agent_file}',
+        '--gin_files=methods/lrrl_k5.gin',
+        "--gin_bindings=atari_lib.create_atari_environment.game_name='Pong'",
+        '--gin_bindings=Runner.num_iterations=1',
+        '--gin_bindings=Runner.training_steps=600',
+        '--gin_bindings=Runner.evaluation_steps=0',
+        '--gin_bindings=Runner.max_steps_per_episode=100',
+        f'--gin_bindings={replay}.replay_capacity=2000',
+        f'--gin_bindings={agent}.min_replay_history=200',
+        f'--gin_bindings={agent}.target_update_period=100',
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    trace = assert_run_folder(run_dir, 1)
+    assert len(trace) >= 4
+    assert set(trace['learning_rate']) <= {1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4}
+    assert trace['learning_rate'].nunique() > 1
+
+
+@pytest.mark.slow
+def test_demo_runs_prints_a_summary_and_writes_its_plot(tmp_path):
+    run_dir = tmp_path / 'demo'
+    result = run_cli(
+        'lrrl.demo',
+        f'--base_dir={run_dir}',
+        '--gin_bindings=Runner.num_iterations=2',
+        '--gin_bindings=Runner.training_steps=500',
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert 'share 0.05' in result.stdout and 'eval_return' in result.stdout
+    plot = run_dir / 'lr_plot.png'
+    assert plot.exists() and plot.stat().st_size > 10_000
+    assert_run_folder(str(run_dir), 2)

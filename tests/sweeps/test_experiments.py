@@ -1,0 +1,42 @@
+"""The paper's comparisons in configs/experiments/ expand into runs that pass the config checks."""
+
+import glob
+import math
+import os
+
+import pytest
+
+from helpers import CONFIGS
+from lrrl.sweeps import spec
+
+EXPERIMENTS = sorted(glob.glob(os.path.join(CONFIGS, 'experiments', '*.toml')))
+PAPER_GAMES = {
+    'table1_candidate_sets': {'Asteroids', 'Breakout', 'Pong', 'Seaquest'},
+    'table2_schedulers': {'Breakout', 'Seaquest', 'VideoPinball', 'Asteroids'},
+    'table3_optimizers': {'Asterix', 'MsPacman', 'SpaceInvaders'},
+}
+
+
+def test_the_three_paper_tables_are_there_with_the_papers_games_and_five_seeds():
+    loaded = {spec.load_sweep(path).name: spec.load_sweep(path) for path in EXPERIMENTS}
+    assert set(loaded) >= set(PAPER_GAMES)
+    for name, games in PAPER_GAMES.items():
+        sweep = loaded[name]
+        assert sweep.seeds == (0, 1, 2, 3, 4)
+        game_axis = next(axis for axis in sweep.axes if axis.name == 'game')
+        assert {choice.label for choice in game_axis.choices} == games
+    # The launcher finds them by name.
+    assert spec.find_sweep_file('table2_schedulers').endswith('experiments/table2_schedulers.toml')
+
+
+@pytest.mark.parametrize('path', EXPERIMENTS, ids=os.path.basename)
+def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
+    sweep = spec.load_sweep(path)
+    runs = spec.expand(sweep, str(tmp_path))
+    assert len(runs) == math.prod(len(axis.choices) for axis in sweep.axes) * len(sweep.seeds)
+    assert len({run.base_dir for run in runs}) == len(runs)
+    first_seed = [run for run in runs if run.seed == sweep.seeds[0]]
+    checked, iterations = spec.validate_runs(first_seed)
+    assert len(checked) == len(first_seed)
+    assert set(iterations) == {200}  # the paper's scale, unless shortened on the command line
+    assert not os.listdir(tmp_path)  # checking creates nothing
