@@ -10,6 +10,7 @@ Writes the Markdown report to ``--out`` and the raw numbers beside it as JSON.
 
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 
+import dataclasses
 import json
 import os
 import sys
@@ -56,16 +57,9 @@ def log(line):
 
 
 def settings_from_flags():
+    """``BenchSettings`` from the flags of the same names."""
     return throughput.BenchSettings(
-        agent=FLAGS.agent,
-        game=FLAGS.game,
-        block_steps=FLAGS.block_steps,
-        rounds=FLAGS.rounds,
-        warmup_steps=FLAGS.warmup_steps,
-        min_replay_history=FLAGS.min_replay_history,
-        replay_capacity=FLAGS.replay_capacity,
-        memory_steps=FLAGS.memory_steps,
-        scaling_steps=FLAGS.scaling_steps,
+        **{f.name: FLAGS[f.name].value for f in dataclasses.fields(throughput.BenchSettings)}
     )
 
 

@@ -2,7 +2,7 @@
 
 Imported by ``lrrl/__init__.py`` before anything else, so it runs before
 TensorFlow is imported. No other module knows about these fixes. The findings
-behind each one are in ``shared/spec/dopamine-notes.md`` (numbers below refer to
+behind each one are in ``docs/dopamine-compat.md`` (numbers below refer to
 it).
 
 * (3) Keras 3, TF's default ``tf.keras`` since 2.16, breaks Dopamine's TF agents
