@@ -1,12 +1,12 @@
 """What LRRL costs, measured side by side: the library behind ``python -m lrrl.bench``.
 
-Four measurements:
+Five measurements, each for every agent in ``settings.agents``:
 
 1. Throughput, A/B: stock Dopamine TF DQN or IQN (Dopamine's own agent class in
    Dopamine's ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
    ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
    over K(5) (adds the bandit), identical settings (``lrrl.benchmarks.variants``),
-   on a real Atari game on this machine. The three live in one process, each
+   on a real Atari or MinAtar game (``settings.env``) on this machine. The three live in one process, each
    in its own TF graph, and run blocks of training steps in turn,
    ``settings.rounds`` times, so that machine noise hits all three alike; a
    ratio is taken per round.
@@ -17,6 +17,10 @@ Four measurements:
    resident memory and the time from launch to its first training step.
 4. Scaling: 1 … N concurrent processes each training the LRRL agent; the
    aggregate agent steps per second against N × one process.
+5. The environment alone (the ceiling of any agent): a uniform random policy
+   steps each game of ``settings.environment_games`` for whole episodes;
+   its steps per second, and its mean return (MinAtar's reference random
+   scores, ``lrrl/data/minatar_reference_scores.csv``, come from here).
 
 No timing is asserted anywhere: the benchmark reports, the tests check
 correctness. Progress lines go to ``log``.
@@ -37,16 +41,18 @@ import numpy as np
 
 from lrrl.benchmarks import variants
 from lrrl.control import bandits
+from lrrl.experiment import seeding
 
-PARTS = ('throughput', 'bandit', 'memory', 'scaling')
+PARTS = ('throughput', 'bandit', 'memory', 'scaling', 'environment')
 
 
 @dataclasses.dataclass
 class BenchSettings:
     """What to measure, and how long (the flags of ``python -m lrrl.bench``)."""
 
-    agent: str = 'dqn'
+    agents: tuple = ('dqn',)
     game: str = 'Pong'
+    env: str = 'atari'
     block_steps: int = 2000
     rounds: int = 5
     warmup_steps: int = 2000
@@ -54,6 +60,62 @@ class BenchSettings:
     replay_capacity: int = 100000
     memory_steps: int = 3000
     scaling_steps: int = 3000
+    environment_games: tuple = ()
+    environment_episodes: int = 200
+    seed: int = 0
+
+
+def bench_settings(agents, env='atari', game=None, environment_games=None, environment_episodes=None, **kwargs):
+    """``BenchSettings`` from the command's flags, checked, with each environment's defaults filled in."""
+    from lrrl import errors  # pylint: disable=g-import-not-at-top
+    from lrrl.experiment import environments  # pylint: disable=g-import-not-at-top
+
+    agents = tuple(agents)
+    unknown = [a for a in agents if a not in variants.AGENT_SETUPS]
+    if unknown or not agents:
+        raise errors.ConfigError(
+            f'--agent={",".join(agents)} is not allowed: it must list one or more of {", ".join(variants.AGENT_SETUPS)}.'
+        )
+    if env == 'minatar':
+        game = game or 'breakout'
+        environment_games = tuple(environment_games or environments.MINATAR_GAMES)
+        for name in (game, *environment_games):
+            if name not in environments.MINATAR_GAMES:
+                raise errors.ConfigError(
+                    f'--game/--environment_games: {name!r} is not a MinAtar game: it must be one of '
+                    f'{", ".join(environments.MINATAR_GAMES)}.'
+                )
+    else:
+        game = game or 'Pong'
+        environment_games = tuple(environment_games or (game,))
+    if environment_episodes is None:
+        environment_episodes = 200 if env == 'minatar' else 10
+    return BenchSettings(
+        agents=agents,
+        env=env,
+        game=game,
+        environment_games=environment_games,
+        environment_episodes=environment_episodes,
+        **kwargs,
+    )
+
+
+def check_reference_scores_out(settings, skip):
+    """Reference scores come from the MinAtar environment-alone part: refused before anything runs otherwise."""
+    from lrrl import errors  # pylint: disable=g-import-not-at-top
+
+    if settings.env != 'minatar' or 'environment' in skip:
+        raise errors.ConfigError(
+            '--reference_scores_out needs --env=minatar and the environment part (not in --skip).'
+        )
+
+
+def write_reference_scores(path, results, settings):
+    """MinAtar's random-policy reference scores from the environment-alone part (``lrrl.analysis.normalization``)."""
+    from lrrl.analysis import normalization  # pylint: disable=g-import-not-at-top
+
+    check_reference_scores_out(settings, ())
+    normalization.write_minatar_reference_scores(path, results['environment'], results['command'], results['date'])
 
 
 def _silent(line):
@@ -63,7 +125,7 @@ def _silent(line):
 LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 
 
-def measure_throughput(base_dir, settings, log=_silent):
+def measure_throughput(base_dir, settings, agent, log=_silent):
     import tensorflow as tf
 
     runners = {}
@@ -72,15 +134,16 @@ def measure_throughput(base_dir, settings, log=_silent):
         with graph.as_default():
             runners[variant] = variants.build_runner(
                 variant,
-                settings.agent,
-                os.path.join(base_dir, variant),
+                agent,
+                os.path.join(base_dir, agent, variant),
                 settings.game,
                 settings.replay_capacity,
                 settings.min_replay_history,
+                settings.env,
             )
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
-        log(f'warmed up {variant}')
+        log(f'{agent}: warmed up {variant}')
     rates = {v: [] for v in variants.VARIANTS}
     episode_seconds = []
     for r in range(settings.rounds):
@@ -91,7 +154,7 @@ def measure_throughput(base_dir, settings, log=_silent):
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         log(
-            f'round {r + 1}/{settings.rounds}: '
+            f'{agent} round {r + 1}/{settings.rounds}: '
             + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in variants.VARIANTS)
         )
     update_period = runners['stock']._agent.update_period
@@ -119,7 +182,44 @@ def measure_bandit(arms, log=_silent):
     return costs
 
 
-def _worker_command(kind, variant, capacity, steps, settings, threads=0):
+def measure_environment(settings, log=_silent):
+    """A uniform random policy on each game alone: steps per second and returns over whole episodes."""
+    results = {}
+    for game in settings.environment_games:
+        environment = variants.make_environment(settings.env, game)
+        seeding.seed_environment(environment, settings.seed)
+        rng = np.random.default_rng(settings.seed)
+        num_actions = environment.action_space.n
+        returns, lengths = [], []
+        start = time.perf_counter()
+        while len(returns) < settings.environment_episodes:
+            environment.reset()
+            total, length = 0.0, 0
+            while True:
+                _, reward, _, _ = environment.step(int(rng.integers(num_actions)))
+                total += reward
+                length += 1
+                if environment.game_over:
+                    break
+            returns.append(total)
+            lengths.append(length)
+        seconds = time.perf_counter() - start
+        returns = np.asarray(returns, dtype=float)
+        results[game] = {
+            'steps_per_second': float(np.sum(lengths) / seconds),
+            'episodes': len(returns),
+            'mean_return': float(returns.mean()),
+            'sem_return': float(returns.std(ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else float('nan'),
+            'mean_length': float(np.mean(lengths)),
+        }
+        log(
+            f'environment alone, {game}: {results[game]["steps_per_second"]:.0f} steps/s, random policy return '
+            f'{results[game]["mean_return"]:.3f} ± {results[game]["sem_return"]:.3f} over {len(returns)} episodes'
+        )
+    return results
+
+
+def _worker_command(kind, variant, capacity, steps, settings, agent, threads=0):
     return [
         sys.executable,
         '-m',
@@ -127,7 +227,8 @@ def _worker_command(kind, variant, capacity, steps, settings, threads=0):
         f'--worker={kind}',
         f'--variant={variant}',
         f'--capacity={capacity}',
-        f'--agent={settings.agent}',
+        f'--agent={agent}',
+        f'--env={settings.env}',
         f'--game={settings.game}',
         f'--min_replay_history={settings.min_replay_history}',
         f'--memory_steps={steps}',
@@ -147,22 +248,22 @@ def _worker_result(process):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure_memory(capacities, settings, log=_silent):
+def measure_memory(capacities, settings, agent, log=_silent):
     results = []
     for capacity in capacities:
         for variant in ('stock', 'lrrl'):
             result = _worker_result(
-                _run_worker(_worker_command('memory', variant, capacity, settings.memory_steps, settings))
+                _run_worker(_worker_command('memory', variant, capacity, settings.memory_steps, settings, agent))
             )
             results.append(result)
             log(
-                f'memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
+                f'{agent} memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
                 f'first training step after {result["startup_seconds"]:.1f} s'
             )
     return results
 
 
-def measure_scaling(max_concurrent, settings, log=_silent):
+def measure_scaling(max_concurrent, settings, agent, log=_silent):
     """N = 1 … max_concurrent processes, each with the same share of the cores.
 
     Every process gets cores // max_concurrent TF threads (intra-op; one
@@ -175,14 +276,16 @@ def measure_scaling(max_concurrent, settings, log=_silent):
     for n in range(1, max_concurrent + 1):
         processes = [
             _run_worker(
-                _worker_command('scaling', 'lrrl', settings.replay_capacity, settings.scaling_steps, settings, threads),
+                _worker_command(
+                    'scaling', 'lrrl', settings.replay_capacity, settings.scaling_steps, settings, agent, threads
+                ),
                 env,
             )
             for _ in range(n)
         ]
         rates = [_worker_result(p)['steps_per_second'] for p in processes]
         results[n] = {'threads': threads, 'steps_per_second': rates}
-        log(f'{n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)')
+        log(f'{agent}: {n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)')
     return results
 
 
@@ -208,9 +311,10 @@ def run_worker(kind, settings, variant, capacity):
     import tensorflow as tf
 
     launched = float(os.environ.get(LAUNCH_TIME_ENV, time.time()))
+    (agent,) = settings.agents
     with tempfile.TemporaryDirectory() as base_dir:
         runner = variants.build_runner(
-            variant, settings.agent, base_dir, settings.game, capacity, settings.min_replay_history
+            variant, agent, base_dir, settings.game, capacity, settings.min_replay_history, settings.env
         )
         first_step = {}
         agent = runner._agent
@@ -265,74 +369,106 @@ def training_device():
     return 'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'
 
 
+def _names(settings):
+    return ', '.join(a.upper() for a in settings.agents)
+
+
+def _throughput_lines(agent, t, settings, device):
+    upper = agent.upper()
+    stock = np.asarray(t['steps_per_second']['stock'])
+    lines = [
+        f'## Throughput, A/B ({upper}, {settings.env} {settings.game}, {device}, {settings.rounds} rounds of '
+        f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
+        f'steps, a gradient update every {t["update_period"]} agent steps)',
+        '',
+        '| variant | agent steps/s (median, min–max) | gradient updates/s | ratio to stock per round (median, min–max) |',
+        '|---|---|---|---|',
+    ]
+    for variant, label in (
+        ('stock', f'stock Dopamine {upper}'),
+        ('fixed', 'harness, fixed rate'),
+        ('lrrl', 'harness, LRRL over K(5)'),
+    ):
+        rates = np.asarray(t['steps_per_second'][variant])
+        median, low, high = _spread(rates)
+        ratio = _spread(rates / stock)
+        lines.append(
+            f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
+            f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+        )
+    episode = float(np.median(t['episode_seconds']))
+    lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
+    return lines
+
+
 def report(results, settings):
     """The Markdown report: the machine, the command, the tables."""
     lines = [
-        f'# Benchmark: what LRRL costs ({settings.agent.upper()} agent)',
+        f'# Benchmark: what LRRL costs ({_names(settings)} on {settings.env} {settings.game})',
         '',
         f'Machine: {results["machine"]}.',
         f'Command: `{results["command"]}` ({results["date"]}).',
         '',
     ]
-    if 'throughput' in results:
-        t = results['throughput']
-        stock = np.asarray(t['steps_per_second']['stock'])
+    for agent, t in results.get('throughput', {}).items():
+        lines += _throughput_lines(agent, t, settings, results['device'])
+    if 'environment' in results:
         lines += [
-            f'## Throughput, A/B ({settings.agent.upper()}, {settings.game}, {results["device"]}, {settings.rounds} rounds of '
-            f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
-            f'steps, a gradient update every {t["update_period"]} agent steps)',
+            f'## The environment alone ({settings.env}, a uniform random policy, whole episodes, sticky actions on)',
             '',
-            '| variant | agent steps/s (median, min–max) | gradient updates/s '
-            '| ratio to stock per round (median, min–max) |',
-            '|---|---|---|---|',
+            '| game | env steps/s | episodes | mean return ± s.e. | mean episode length |',
+            '|---|---|---|---|---|',
         ]
-        for variant, label in (
-            ('stock', f'stock Dopamine {settings.agent.upper()}'),
-            ('fixed', 'harness, fixed rate'),
-            ('lrrl', 'harness, LRRL over K(5)'),
-        ):
-            rates = np.asarray(t['steps_per_second'][variant])
-            median, low, high = _spread(rates)
-            ratio = _spread(rates / stock)
+        for game, e in results['environment'].items():
             lines.append(
-                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
-                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+                f'| {game} | {e["steps_per_second"]:.0f} | {e["episodes"]} | '
+                f'{e["mean_return"]:.3f} ± {e["sem_return"]:.3f} | {e["mean_length"]:.1f} |'
             )
         lines.append('')
+        if settings.game in results['environment'] and results.get('throughput'):
+            ceiling = results['environment'][settings.game]['steps_per_second']
+            shares = ', '.join(
+                f'{agent.upper()} {float(np.median(t["steps_per_second"]["lrrl"])) / ceiling:.3f}'
+                for agent, t in results['throughput'].items()
+            )
+            lines += [f'LRRL agent steps/s as a share of the environment alone on {settings.game}: {shares}.', '']
     if 'bandit' in results:
-        episode = float(np.median(results['throughput']['episode_seconds'])) if 'throughput' in results else None
+        episodes = [float(np.median(t['episode_seconds'])) for t in results.get('throughput', {}).values()]
+        episode = min(episodes) if episodes else None
         lines += ['## Bandit cost per update (Exp3Bandit.update + select_arm, best of 5)', '']
         lines += ['| K arms | µs per update | share of one training episode |', '|---|---|---|']
         for k, cost in results['bandit'].items():
             share = f'{cost * 1e-6 / episode:.2e}' if episode else 'n/a'
             lines.append(f'| {k} | {cost:.1f} | {share} |')
         if episode:
-            lines.append(f'\nOne {settings.game} training episode took {episode:.2f} s (median, LRRL variant above).')
+            lines.append(f'\nShare of the shortest median training episode above ({episode:.3f} s).')
         lines.append('')
-    if 'memory' in results:
+    for agent, memory in results.get('memory', {}).items():
         lines += [
-            f'## Peak memory and startup ({settings.game}, one fresh process each, {settings.memory_steps} training steps)',
+            f'## Peak memory and startup ({agent.upper()}, {settings.game}, one fresh process each, '
+            f'{settings.memory_steps} training steps)',
             '',
             '| replay capacity | variant | peak RSS (MB) | launch to first training step (s) |',
             '|---|---|---|---|',
         ]
-        for r in results['memory']:
+        for r in memory:
             lines.append(f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |')
         lines += [
             '',
             'Dopamine allocates the replay arrays up front but the pages are touched as the '
-            f'buffer fills, so after {settings.memory_steps} steps a 1M-capacity buffer holds only those steps.',
+            f'buffer fills, so after {settings.memory_steps} steps a large buffer holds only those steps.',
             '',
         ]
-    if 'scaling' in results:
-        one = float(np.mean(results['scaling'][1]['steps_per_second']))
+    for agent, scaling in results.get('scaling', {}).items():
+        one = float(np.mean(scaling[1]['steps_per_second']))
         lines += [
-            f'## Concurrent runs (LRRL agent, {settings.game}, {settings.scaling_steps} timed steps each after warm-up)',
+            f'## Concurrent runs (LRRL {agent.upper()}, {settings.game}, {settings.scaling_steps} timed steps each '
+            'after warm-up)',
             '',
             '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',
             '|---|---|---|---|',
         ]
-        for n, measured in results['scaling'].items():
+        for n, measured in scaling.items():
             rates = measured['steps_per_second']
             lines.append(f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
         lines.append('')
@@ -348,7 +484,7 @@ def run(
     command='',
     log=_silent,
 ):
-    """Every measurement not in ``skip``; returns the results (``report`` formats them)."""
+    """Every measurement not in ``skip``, for every agent; returns the results (``report`` formats them)."""
     from lrrl import errors  # pylint: disable=g-import-not-at-top
 
     unknown = set(skip) - set(PARTS)
@@ -361,14 +497,23 @@ def run(
         'command': command,
         'date': time.strftime('%Y-%m-%d'),
         'device': training_device(),
+        'env': settings.env,
+        'game': settings.game,
     }
-    with tempfile.TemporaryDirectory() as base_dir:
+    if 'environment' not in skip and settings.environment_games:
+        results['environment'] = measure_environment(settings, log)
+    for agent in settings.agents:
         if 'throughput' not in skip:
-            results['throughput'] = measure_throughput(base_dir, settings, log)
+            with tempfile.TemporaryDirectory() as base_dir:
+                results.setdefault('throughput', {})[agent] = measure_throughput(base_dir, settings, agent, log)
+        if 'memory' not in skip:
+            results.setdefault('memory', {})[agent] = measure_memory(
+                [int(c) for c in memory_capacities], settings, agent, log
+            )
+        if 'scaling' not in skip:
+            results.setdefault('scaling', {})[agent] = measure_scaling(
+                max_concurrent or os.cpu_count() or 1, settings, agent, log
+            )
     if 'bandit' not in skip:
         results['bandit'] = measure_bandit([int(k) for k in bandit_arms], log)
-    if 'memory' not in skip:
-        results['memory'] = measure_memory([int(c) for c in memory_capacities], settings, log)
-    if 'scaling' not in skip:
-        results['scaling'] = measure_scaling(max_concurrent or os.cpu_count() or 1, settings, log)
     return results

@@ -1,12 +1,13 @@
 """The runners that ``lrrl.bench`` compares: stock Dopamine and the harness, same settings.
 
-Three variants of one agent on one Atari game, each built in the caller's
-default TF graph from ``configs/agents/<agent>.gin``:
+Three variants of one agent on one Atari or MinAtar game, each built in the
+caller's default TF graph from the agent's gin file (``AGENT_FILES``):
 
 - ``stock``: Dopamine's own agent class in Dopamine's own ``Runner``, given the
   same gin-configured optimizer (class, rate, epsilon) the harness would use;
 - ``fixed``: ``LRRLRunner`` with ``FixedLearningRate`` (the harness alone);
-- ``lrrl``: ``LRRLRunner`` with LRRL over K(5) (harness + bandit).
+- ``lrrl``: ``LRRLRunner`` with LRRL over K(5) (harness + bandit; on MinAtar
+  its re-centred K(5), ``configs/lrrl/minatar_candidate_sets.gin``).
 
 No absl flags here, so tests and other tools can build the variants in-process.
 """
@@ -17,13 +18,23 @@ import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 from lrrl import validation
 
 VARIANTS = ('stock', 'fixed', 'lrrl')
+ENVIRONMENTS = ('atari', 'minatar')
 
-# Per agent: its gin file, and the configurables that hold its replay capacity
-# and its warm-up / optimizer.
+# Per agent: the configurables that hold its replay capacity and its warm-up / optimizer.
 AGENT_SETUPS = {
-    'dqn': ('agents/dqn.gin', 'WrappedReplayBuffer', 'DQNAgent'),
-    'iqn': ('agents/iqn.gin', 'WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
+    'dqn': ('WrappedReplayBuffer', 'DQNAgent'),
+    'iqn': ('WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
 }
+# Per environment: each agent's gin file, the game's binding, and the LRRL variant's extra bindings.
+AGENT_FILES = {
+    'atari': {'dqn': 'agents/dqn.gin', 'iqn': 'agents/iqn.gin'},
+    'minatar': {'dqn': 'agents/dqn_minatar.gin', 'iqn': 'agents/iqn_minatar.gin'},
+}
+GAME_BINDINGS = {
+    'atari': 'atari_lib.create_atari_environment.game_name',
+    'minatar': 'create_minatar_environment.game_name',
+}
+LRRL_BINDINGS = {'atari': [], 'minatar': ['BanditLearningRate.rates = %MINATAR_K5']}
 
 
 def stock_agent_class(agent):
@@ -34,10 +45,10 @@ def stock_agent_class(agent):
     return {'dqn': dqn_agent.DQNAgent, 'iqn': implicit_quantile_agent.ImplicitQuantileAgent}[agent]
 
 
-def gin_bindings(agent, game, capacity, min_replay_history):
-    _, replay, configurable = AGENT_SETUPS[agent]
+def gin_bindings(agent, game, capacity, min_replay_history, env='atari'):
+    replay, configurable = AGENT_SETUPS[agent]
     return [
-        f"atari_lib.create_atari_environment.game_name = '{game}'",
+        f"{GAME_BINDINGS[env]} = '{game}'",
         f'{replay}.replay_capacity = {capacity}',
         f'{configurable}.min_replay_history = {min_replay_history}',
         'Runner.fine_grained_print_to_console = False',
@@ -45,10 +56,11 @@ def gin_bindings(agent, game, capacity, min_replay_history):
     ]
 
 
-def build_runner(variant, agent, base_dir, game, capacity, min_replay_history):
+def build_runner(variant, agent, base_dir, game, capacity, min_replay_history, env='atari'):
     """A runner of one variant in the current default graph."""
     validation.require(variant in VARIANTS, 'variant', variant, f'one of {VARIANTS}')
     validation.require(agent in AGENT_SETUPS, 'agent', agent, f'one of {tuple(AGENT_SETUPS)}')
+    validation.require(env in ENVIRONMENTS, 'env', env, f'one of {ENVIRONMENTS}')
     import gin
     from dopamine.discrete_domains import run_experiment
 
@@ -56,9 +68,10 @@ def build_runner(variant, agent, base_dir, game, capacity, min_replay_history):
     from lrrl.experiment import runner as runner_lib
     from lrrl.experiment import checks
 
-    gin_file, _, configurable = AGENT_SETUPS[agent]
-    files = [gin_file] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
-    controller = checks.parse_config(files, gin_bindings(agent, game, capacity, min_replay_history))
+    _, configurable = AGENT_SETUPS[agent]
+    files = [AGENT_FILES[env][agent]] + {'lrrl': ['methods/lrrl_k5.gin']}.get(variant, [])
+    bindings = gin_bindings(agent, game, capacity, min_replay_history, env)
+    controller = checks.parse_config(files, bindings + (LRRL_BINDINGS[env] if variant == 'lrrl' else []))
     if variant != 'stock':
         return runner_lib.LRRLRunner(base_dir, seed=0, learning_rate_controller=controller)
     assert isinstance(controller, controllers.FixedLearningRate)
@@ -72,6 +85,17 @@ def build_runner(variant, agent, base_dir, game, capacity, min_replay_history):
         return stock_agent_class(agent)(sess, num_actions=environment.action_space.n, summary_writer=None)
 
     return run_experiment.Runner(base_dir, create_stock_agent)
+
+
+def make_environment(env, game):
+    """The environment alone, as the agent files make it (sticky actions on)."""
+    if env == 'minatar':
+        from lrrl.experiment import environments
+
+        return environments.create_minatar_environment(game)
+    from dopamine.discrete_domains import atari_lib
+
+    return atari_lib.create_atari_environment(game_name=game, sticky_actions=True)
 
 
 def train_steps(runner, steps):

@@ -13,9 +13,16 @@ A controller whose rate moves with time (a schedule) is advanced every
 one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
-Divergence: a rate can make the loss, then the weights, non-finite. After
-every training episode (not every step: one session call per episode, no
-per-step host sync) the agent checks that its online weights are finite; the
+Cost on small agents (MinAtar: episodes of ~10 steps early on; see
+docs/minatar.md and results/bench/minatar.md): a new rate is written to the
+graph just before the next gradient update, not when the episode ends, so an
+arm that changes several times between two updates costs one write; the
+writes and the check below are prebuilt session callables.
+
+Divergence: a rate can make the loss, then the weights, non-finite. At the
+end of a training episode, once at least ``divergence_check_period`` agent
+steps (default 1,000) have passed since the last check (not every step: no
+per-step host sync), the agent checks that its online weights are finite; the
 runner checks again before each checkpoint. Non-finite weights raise
 ``errors.Divergence`` naming the agent step and the rate in use, so the run stops
 before NaN weights can overwrite a good checkpoint — unless
@@ -33,6 +40,7 @@ from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 from lrrl import compat
 from lrrl import errors
 from lrrl import run_folder
+from lrrl import validation
 from lrrl.control import controllers
 from lrrl.experiment import optimizers  # noqa: F401  (registers AdamRelOptimizer with gin)
 
@@ -60,7 +68,14 @@ class LearningRateControlMixin:
     """
 
     def __init__(
-        self, sess, num_actions, learning_rate_controller=None, optimizer_class=None, stop_on_divergence=True, **kwargs
+        self,
+        sess,
+        num_actions,
+        learning_rate_controller=None,
+        optimizer_class=None,
+        stop_on_divergence=True,
+        divergence_check_period=1000,
+        **kwargs,
     ):
         if not isinstance(learning_rate_controller, controllers.LearningRateController):
             raise TypeError(
@@ -78,12 +93,20 @@ class LearningRateControlMixin:
         self._optimizer_class = optimizer_class
         self._next_rate_update = 0
         self.stop_on_divergence = stop_on_divergence
+        self._divergence_check_period = validation.check_agent_steps(
+            'lrrl.create_agent.divergence_check_period', divergence_check_period
+        )
+        self._next_divergence_check = 0
         self._divergence_reported = False
         super().__init__(sess, num_actions, **kwargs)
         self._applied_rate = learning_rate_controller.rate
+        self._pending_rate = None
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
+        # Callables skip session.run's per-call fetch and feed handling.
+        self._write_rate = self._sess.make_callable(self._assign_learning_rate, feed_list=[self._learning_rate_ph])
+        self._run_weights_finite = self._sess.make_callable(self._weights_finite)
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(
@@ -105,6 +128,9 @@ class LearningRateControlMixin:
     def _train_step(self):
         if self.training_steps >= self._next_rate_update:
             self._advance_learning_rate()
+        # Dopamine updates at steps that are multiples of update_period (once the replay is warm).
+        if self._pending_rate is not None and self.training_steps % self.update_period == 0:
+            self.set_learning_rate(self._pending_rate)
         super()._train_step()
 
     def _advance_learning_rate(self):
@@ -114,21 +140,24 @@ class LearningRateControlMixin:
         self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
 
     def _apply_rate(self, rate):
-        if rate != self._applied_rate:
-            self.set_learning_rate(rate)
+        """Uses ``rate`` from the next gradient update on (written to the graph just before it)."""
+        self._pending_rate = None if rate == self._applied_rate else rate
 
     def set_learning_rate(self, rate):
-        """Sets the rate used from the next training step on (no new ops)."""
-        self._sess.run(self._assign_learning_rate, {self._learning_rate_ph: rate})
+        """Writes the rate to the graph now (no new ops)."""
+        self._write_rate(rate)
         self._applied_rate = rate
+        self._pending_rate = None
 
     def get_learning_rate(self):
-        """The rate in the graph (what the optimizer uses)."""
+        """The rate the optimizer uses at its next update (a pending one is written first)."""
+        if self._pending_rate is not None:
+            self.set_learning_rate(self._pending_rate)
         return float(self._sess.run(self.learning_rate))
 
     def check_weights_finite(self):
         """Raises ``errors.Divergence`` if the online weights are not finite (see the module doc)."""
-        if self._sess.run(self._weights_finite):
+        if self._run_weights_finite():
             return True
         error = errors.Divergence(self.training_steps, self._applied_rate)
         if self.stop_on_divergence:
@@ -140,7 +169,9 @@ class LearningRateControlMixin:
 
     def end_training_episode(self, episode_return):
         """Reports a training episode's raw return; applies a changed rate."""
-        self.check_weights_finite()
+        if self.training_steps >= self._next_divergence_check:
+            self.check_weights_finite()
+            self._next_divergence_check = self.training_steps + self._divergence_check_period
         new = self.learning_rate_controller.end_episode(episode_return, self.training_steps)
         self._apply_rate(new)
         return new
@@ -184,6 +215,7 @@ def create_agent(
     learning_rate_controller=None,
     optimizer_class=None,
     stop_on_divergence=True,
+    divergence_check_period=1000,
     summary_writer=None,
     debug_mode=False,
 ):
@@ -198,6 +230,8 @@ def create_agent(
         parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
       stop_on_divergence: raise ``errors.Divergence`` when the weights become
         non-finite (default); False only warns and trains on.
+      divergence_check_period: agent steps at least between two checks of the
+        weights at episode ends (the runner also checks before each checkpoint).
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
     """
@@ -209,5 +243,6 @@ def create_agent(
         learning_rate_controller=learning_rate_controller,
         optimizer_class=optimizer_class,
         stop_on_divergence=stop_on_divergence,
+        divergence_check_period=divergence_check_period,
         summary_writer=summary_writer if debug_mode else None,
     )
