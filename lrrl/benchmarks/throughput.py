@@ -145,22 +145,29 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
         variants.train_steps(runner, settings.warmup_steps)
         log(f'{agent}: warmed up {variant}')
     rates = {v: [] for v in variants.VARIANTS}
+    cpu_rates = {v: [] for v in variants.VARIANTS}
     episode_seconds = []
     for r in range(settings.rounds):
         order = variants.VARIANTS if r % 2 == 0 else variants.VARIANTS[::-1]
         for variant in order:
-            steps, seconds, episodes = variants.train_steps(runners[variant], settings.block_steps)
+            steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], settings.block_steps)
             rates[variant].append(steps / seconds)
+            cpu_rates[variant].append(steps / cpu_seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         log(
             f'{agent} round {r + 1}/{settings.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in variants.VARIANTS)
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in variants.VARIANTS)
         )
     update_period = runners['stock']._agent.update_period
     for runner in runners.values():
         runner._agent._sess.close()
-    return {'steps_per_second': rates, 'episode_seconds': episode_seconds, 'update_period': update_period}
+    return {
+        'steps_per_second': rates,
+        'steps_per_cpu_second': cpu_rates,
+        'episode_seconds': episode_seconds,
+        'update_period': update_period,
+    }
 
 
 def measure_bandit(arms, log=_silent):
@@ -327,7 +334,7 @@ def run_worker(kind, settings, variant, capacity):
         agent.begin_episode = begin_episode
         if kind == 'scaling':
             variants.train_steps(runner, settings.min_replay_history + 500)
-        steps, seconds, _ = variants.train_steps(runner, settings.memory_steps)
+        steps, seconds, _, _ = variants.train_steps(runner, settings.memory_steps)
         del tf
         result = {
             'variant': variant,
@@ -376,13 +383,15 @@ def _names(settings):
 def _throughput_lines(agent, t, settings, device):
     upper = agent.upper()
     stock = np.asarray(t['steps_per_second']['stock'])
+    cpu = t.get('steps_per_cpu_second')
     lines = [
         f'## Throughput, A/B ({upper}, {settings.env} {settings.game}, {device}, {settings.rounds} rounds of '
         f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
         f'steps, a gradient update every {t["update_period"]} agent steps)',
         '',
-        '| variant | agent steps/s (median, min–max) | gradient updates/s | ratio to stock per round (median, min–max) |',
-        '|---|---|---|---|',
+        '| variant | agent steps/s (median, min–max) | ratio to stock per round (median, min–max) |'
+        + (' agent steps per CPU-second (median) | CPU ratio to stock per round (median, min–max) |' if cpu else ''),
+        '|---|---|---|' + ('---|---|' if cpu else ''),
     ]
     for variant, label in (
         ('stock', f'stock Dopamine {upper}'),
@@ -392,12 +401,20 @@ def _throughput_lines(agent, t, settings, device):
         rates = np.asarray(t['steps_per_second'][variant])
         median, low, high = _spread(rates)
         ratio = _spread(rates / stock)
-        lines.append(
-            f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
-            f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
-        )
+        line = f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+        if cpu:
+            cpu_rates = np.asarray(cpu[variant])
+            cpu_ratio = _spread(cpu_rates / np.asarray(cpu['stock']))
+            line += f' {np.median(cpu_rates):.1f} | {cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f}) |'
+        lines.append(line)
     episode = float(np.median(t['episode_seconds']))
     lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
+    if cpu:
+        lines += [
+            'Steps per CPU-second divide by the process\'s CPU time (all its threads) in the same block: on a '
+            'shared machine, wall-clock blocks also count the time other processes held the cores.',
+            '',
+        ]
     return lines
 
 

@@ -99,10 +99,14 @@ def make_environment(env, game):
 
 
 def train_steps(runner, steps):
-    """Runs whole training episodes until ``steps`` agent steps; returns (steps, seconds, episodes)."""
+    """Runs whole training episodes until ``steps`` agent steps; returns (steps, seconds, episodes, cpu_seconds).
+
+    ``cpu_seconds`` is the process's CPU time (all its threads) over the same
+    stretch: on a shared machine it counts the work done, not the waiting.
+    """
     from dopamine.discrete_domains import iteration_statistics
 
     runner._agent.eval_mode = False
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     count, _, episodes = runner._run_one_phase(steps, iteration_statistics.IterationStatistics(), 'train')
-    return count, time.perf_counter() - start, episodes
+    return count, time.perf_counter() - start, episodes, time.process_time() - cpu_start
