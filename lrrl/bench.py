@@ -45,6 +45,8 @@ flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole e
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer('min_replay_history', 1000, 'Replay warm-up before gradient updates start (Atari default 20000).')
+flags.DEFINE_integer('epsilon_decay_period', None, 'Bind the agents\' epsilon decay to this many agent steps '
+                     '(e.g. 1000: the measured blocks then act greedily, as most of a run does).')
 flags.DEFINE_integer('replay_capacity', 100000, 'Replay capacity for the throughput and scaling runs.')
 flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
 flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')
@@ -77,6 +79,7 @@ def settings_from_flags():
         rounds=FLAGS.rounds,
         warmup_steps=FLAGS.warmup_steps,
         min_replay_history=FLAGS.min_replay_history,
+        epsilon_decay_period=FLAGS.epsilon_decay_period,
         replay_capacity=FLAGS.replay_capacity,
         memory_steps=FLAGS.memory_steps,
         scaling_steps=FLAGS.scaling_steps,

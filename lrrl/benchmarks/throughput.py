@@ -60,6 +60,7 @@ class BenchSettings:
     replay_capacity: int = 100000
     memory_steps: int = 3000
     scaling_steps: int = 3000
+    epsilon_decay_period: int = None
     environment_games: tuple = ()
     environment_episodes: int = 200
     seed: int = 0
@@ -140,6 +141,7 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
                 settings.replay_capacity,
                 settings.min_replay_history,
                 settings.env,
+                settings.epsilon_decay_period,
             )
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
@@ -160,6 +162,7 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
             + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in variants.VARIANTS)
         )
     update_period = runners['stock']._agent.update_period
+    run_steps = _configured_run_steps(settings.env, agent)
     for runner in runners.values():
         runner._agent._sess.close()
     return {
@@ -167,7 +170,19 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
         'steps_per_cpu_second': cpu_rates,
         'episode_seconds': episode_seconds,
         'update_period': update_period,
+        'run_agent_steps': run_steps,
     }
+
+
+def _configured_run_steps(env, agent):
+    """Agent steps of one run of the agent file as shipped (Runner.num_iterations x training_steps)."""
+    from lrrl.analysis import gin_text  # pylint: disable=g-import-not-at-top
+    from lrrl import gin_files  # pylint: disable=g-import-not-at-top
+
+    bindings = gin_text.read_gin_bindings(gin_files.resolve(variants.AGENT_FILES[env][agent]))
+    return int(gin_text.binding_value(bindings, 'Runner.num_iterations')) * int(
+        gin_text.binding_value(bindings, 'Runner.training_steps')
+    )
 
 
 def measure_bandit(arms, log=_silent):
@@ -238,6 +253,7 @@ def _worker_command(kind, variant, capacity, steps, settings, agent, threads=0):
         f'--env={settings.env}',
         f'--game={settings.game}',
         f'--min_replay_history={settings.min_replay_history}',
+        *([f'--epsilon_decay_period={settings.epsilon_decay_period}'] if settings.epsilon_decay_period else []),
         f'--memory_steps={steps}',
         f'--threads={threads}',
     ]
@@ -321,7 +337,14 @@ def run_worker(kind, settings, variant, capacity):
     (agent,) = settings.agents
     with tempfile.TemporaryDirectory() as base_dir:
         runner = variants.build_runner(
-            variant, agent, base_dir, settings.game, capacity, settings.min_replay_history, settings.env
+            variant,
+            agent,
+            base_dir,
+            settings.game,
+            capacity,
+            settings.min_replay_history,
+            settings.env,
+            settings.epsilon_decay_period,
         )
         first_step = {}
         agent = runner._agent
@@ -409,6 +432,19 @@ def _throughput_lines(agent, t, settings, device):
         lines.append(line)
     episode = float(np.median(t['episode_seconds']))
     lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
+    if settings.epsilon_decay_period:
+        lines += [
+            f'Epsilon decays over {settings.epsilon_decay_period} agent steps (not the agent file\'s), so the '
+            'blocks act greedily, with one forward pass per step, as most steps of a run do.',
+            '',
+        ]
+    if cpu and t.get('run_agent_steps'):
+        minutes = t['run_agent_steps'] / float(np.median(cpu['lrrl'])) / 60
+        lines += [
+            f'One run of the agent file as shipped ({t["run_agent_steps"]:,} agent steps) at the LRRL variant\'s '
+            f'median agent steps per CPU-second: **{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
+            '',
+        ]
     if cpu:
         lines += [
             'Steps per CPU-second divide by the process\'s CPU time (all its threads) in the same block: on a '
