@@ -66,7 +66,8 @@ def completed(config_file):
     """(gin files, bindings) lists that turn ``config_file`` into runnable configs."""
     folder = config_file.split('/')[0]
     if folder == 'agents':
-        game = [PONG] if 'cartpole' not in config_file and 'acrobot' not in config_file else []
+        own_game = ('cartpole', 'acrobot', 'minatar')  # these files bind their environment's game
+        game = [] if any(name in config_file for name in own_game) else [PONG]
         return [([config_file], game)]
     if folder in ('methods', 'optimizers', 'lrrl'):
         return [([agent, config_file], COMPLETIONS.get(config_file, [])) for agent in CARTPOLE_AGENTS]
@@ -149,7 +150,10 @@ METHOD_EXPECTATIONS = {
 
 
 @pytest.mark.parametrize('method_file', sorted(METHOD_EXPECTATIONS))
-@pytest.mark.parametrize('agent_file, base_rate', [('agents/dqn.gin', 6.25e-5), ('agents/iqn.gin', 5e-5)])
+@pytest.mark.parametrize(
+    'agent_file, base_rate',
+    [('agents/dqn.gin', 6.25e-5), ('agents/iqn.gin', 5e-5), ('agents/dqn_minatar.gin', 2.5e-4), ('agents/iqn_minatar.gin', 1e-4)],
+)
 def test_method_files_build_what_they_say_from_the_agents_base_rate(method_file, agent_file, base_rate):
     import gin
 
@@ -157,7 +161,7 @@ def test_method_files_build_what_they_say_from_the_agents_base_rate(method_file,
 
     controller_class, optimizer_name = METHOD_EXPECTATIONS[method_file]
     try:
-        controller = checks.parse_config([agent_file, method_file], [PONG])
+        controller = checks.parse_config([agent_file, method_file], [] if 'minatar' in agent_file else [PONG])
         optimizer = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
     finally:
         gin.clear_config()

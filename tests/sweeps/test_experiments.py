@@ -15,6 +15,12 @@ PAPER_GAMES = {
     'table2_schedulers': {'Breakout', 'Seaquest', 'VideoPinball', 'Asteroids'},
     'table3_optimizers': {'Asterix', 'MsPacman', 'SpaceInvaders'},
 }
+# The same comparisons at MinAtar scale (docs/minatar.md): the paper's games MinAtar has.
+MINATAR_GAMES = {
+    'minatar_5m_table1_candidate_sets': {'breakout', 'seaquest', 'asterix', 'space_invaders'},
+    'minatar_5m_table2_schedulers': {'breakout', 'seaquest', 'asterix', 'space_invaders'},
+    'minatar_5m_table3_optimizers': {'asterix', 'space_invaders'},
+}
 
 
 def test_the_three_paper_tables_are_there_with_the_papers_games_and_five_seeds():
@@ -29,6 +35,25 @@ def test_the_three_paper_tables_are_there_with_the_papers_games_and_five_seeds()
     assert spec.find_sweep_file('table2_schedulers').endswith('experiments/table2_schedulers.toml')
 
 
+def test_the_minatar_tables_say_their_scale_and_cost_and_use_the_recentred_sets():
+    from lrrl.experiment import environments
+
+    loaded = {spec.load_sweep(path).name: (spec.load_sweep(path), open(path).read()) for path in EXPERIMENTS}
+    for name, games in MINATAR_GAMES.items():
+        sweep, text = loaded[name]
+        assert sweep.seeds == (0, 1, 2, 3, 4)
+        game_axis = next(axis for axis in sweep.axes if axis.name == 'game')
+        assert {choice.label for choice in game_axis.choices} == games <= set(environments.MINATAR_GAMES)
+        header = text.split('\nname =')[0]
+        assert '5M frames' in header and 'core-' in header and 'not the paper' in header
+        # Every LRRL choice keeps its method file (the bandit's settings) and binds a MinAtar set.
+        method_axis = next(axis for axis in sweep.axes if axis.name == 'method')
+        for choice in method_axis.choices:
+            if choice.label.startswith('lrrl') and choice.label != 'lrrl_scheduler_arms':
+                assert any(f.startswith('methods/lrrl_') for f in choice.gin_files)
+                assert any('%MINATAR_' in b for b in choice.gin_bindings)
+
+
 @pytest.mark.parametrize('path', EXPERIMENTS, ids=os.path.basename)
 def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
     sweep = spec.load_sweep(path)
@@ -38,5 +63,6 @@ def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
     first_seed = [run for run in runs if run.seed == sweep.seeds[0]]
     checked, iterations = spec.validate_runs(first_seed)
     assert len(checked) == len(first_seed)
-    assert set(iterations) == {200}  # the paper's scale, unless shortened on the command line
+    # The paper's scale (MinAtar: the MinAtar paper's 5M frames), unless shortened on the command line.
+    assert set(iterations) == ({20} if sweep.name.startswith('minatar') else {200})
     assert not os.listdir(tmp_path)  # checking creates nothing
