@@ -14,11 +14,11 @@ A controller whose rate moves with time (a schedule) is advanced every
 one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
-Cost on small agents (MinAtar: episodes of ~10 steps early on; see
-docs/minatar.md and results/bench/minatar.md): the train op itself writes the
-controller's current rate into the variable before its update (a
-``tf.numpy_function`` read of a Python float), so a new rate costs no session
-call of its own; the check below is a prebuilt session callable.
+Cost on small agents (MinAtar: episodes of 10-40 steps; docs/minatar.md,
+results/bench/minatar.md): a new rate is written to the graph just before the
+next gradient update, not when the episode ends, so a fixed rate costs no
+session call at all and an arm that changes several times between two updates
+costs one write; the write and the check below are prebuilt session callables.
 
 Divergence: a rate can make the loss, then the weights, non-finite. At the
 end of a training episode, once at least ``divergence_check_period`` agent
@@ -34,7 +34,6 @@ import math
 
 from absl import logging
 import gin
-import numpy as np
 import tensorflow as tf
 from dopamine.tf.agents.dqn import dqn_agent
 from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
@@ -100,8 +99,9 @@ class LearningRateControlMixin:
         )
         self._next_divergence_check = 0
         self._divergence_reported = False
-        self._rate = learning_rate_controller.rate
         super().__init__(sess, num_actions, **kwargs)
+        self._applied_rate = learning_rate_controller.rate
+        self._pending_rate = None
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
@@ -119,13 +119,7 @@ class LearningRateControlMixin:
         self._learning_rate_ph = tf.compat.v1.placeholder(tf.float32, (), name='learning_rate_ph')
         self._assign_learning_rate = self.learning_rate.assign(self._learning_rate_ph)
         self.optimizer = self._optimizer_class(learning_rate=self.learning_rate)
-        # Each gradient update first writes the controller's current rate into the
-        # variable, inside the train op's own session call: a change of rate costs
-        # no session call of its own (one per episode on MinAtar's short episodes).
-        current_rate = tf.numpy_function(lambda: np.float32(self._rate), [], tf.float32, stateful=True)
-        current_rate.set_shape(())
-        with tf.control_dependencies([self.learning_rate.assign(current_rate)]):
-            return super()._build_train_op()
+        return super()._build_train_op()
 
     def _build_sync_op(self):
         sync_ops = super()._build_sync_op()
@@ -135,6 +129,9 @@ class LearningRateControlMixin:
     def _train_step(self):
         if self.training_steps >= self._next_rate_update:
             self._advance_learning_rate()
+        # Dopamine updates at the steps that are multiples of update_period (once its replay is warm).
+        if self._pending_rate is not None and self.training_steps % self.update_period == 0:
+            self.set_learning_rate(self._pending_rate)
         super()._train_step()
 
     def _advance_learning_rate(self):
@@ -144,24 +141,26 @@ class LearningRateControlMixin:
         self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
 
     def _apply_rate(self, rate):
-        """Uses ``rate`` from the next gradient update on (the train op writes it to the graph)."""
-        self._rate = rate
+        """Uses ``rate`` from the next gradient update on (written to the graph just before it)."""
+        self._pending_rate = None if rate == self._applied_rate else rate
 
     def set_learning_rate(self, rate):
-        """Uses ``rate`` from now on, and writes it to the graph's variable at once (no new ops)."""
-        self._rate = rate
+        """Writes the rate to the graph now (no new ops)."""
         self._write_rate(rate)
+        self._applied_rate = rate
+        self._pending_rate = None
 
     def get_learning_rate(self):
-        """The rate the optimizer uses at its next update, as the graph holds it (written first)."""
-        self._write_rate(self._rate)
+        """The rate the optimizer uses at its next update (a pending one is written first)."""
+        if self._pending_rate is not None:
+            self.set_learning_rate(self._pending_rate)
         return float(self._sess.run(self.learning_rate))
 
     def check_weights_finite(self):
         """Raises ``errors.Divergence`` if the online weights are not finite (see the module doc)."""
         if self._run_weights_finite():
             return True
-        error = errors.Divergence(self.training_steps, self._rate)
+        error = errors.Divergence(self.training_steps, self._applied_rate)
         if self.stop_on_divergence:
             raise error
         if not self._divergence_reported:
