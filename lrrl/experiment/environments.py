@@ -16,8 +16,8 @@ raw reward, terminal, info)``, ``game_over`` and ``action_space.n``.
   it once with a seed derived from ``--seed`` (``lrrl.experiment.seeding``),
   like the Gymnasium environments' first reset.
 - Observations are ``uint8`` (MinAtar's are bool): a 100k-transition replay of
-  Seaquest's 10x10x10 observations is 10 MB (Dopamine's JAX wrapper stores
-  float64, 80 MB).
+  Seaquest's 10x10x10 observations is 100 MB (Dopamine's JAX wrapper stores
+  float64, 800 MB).
 - One game is one binding, ``create_minatar_environment.game_name = 'breakout'``:
   the agent files bind the agent's observation shape to
   ``@minatar_observation_shape()``, which reads that binding (the channel count
