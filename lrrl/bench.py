@@ -38,7 +38,8 @@ flags.DEFINE_string('game', None, 'Game for the throughput, memory and scaling m
                     "Atari, breakout on MinAtar).")
 flags.DEFINE_list('environment_games', None, 'Games the environment-alone part steps (default: every MinAtar game '
                   'on MinAtar, --game on Atari).')
-flags.DEFINE_integer('environment_episodes', 200, 'Random-policy episodes per game in the environment-alone part.')
+flags.DEFINE_integer('environment_episodes', None, 'Random-policy episodes per game in the environment-alone part '
+                     '(default: 200 on MinAtar, 10 on Atari).')
 flags.DEFINE_string('reference_scores_out', None, 'MinAtar only: write the random-policy scores of the '
                     'environment-alone part here as reference scores (lrrl/data/minatar_reference_scores.csv).')
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')

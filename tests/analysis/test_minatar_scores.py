@@ -40,7 +40,7 @@ def test_minatar_scores_run_from_random_to_the_best_fixed_rate():
             ('Seaquest-MinAtar', 'fixed_b', seed, 'FixedLearningRate', 30.0),
             ('Seaquest-MinAtar', 'lrrl', seed, 'BanditLearningRate', 25.0),
         ]
-    by_method, label, left_out = estimates.normalized_scores(scores_table(rows))
+    by_method, label, left_out = estimates.normalized_scores(scores_table(rows), 'max_average_return')
     assert 'MinAtar' in label and left_out == []
     # Breakout's best fixed rate has mean 11; Seaquest's is fixed_b at 30.
     np.testing.assert_allclose(by_method['lrrl']['Breakout-MinAtar'], (15 - breakout) / (11 - breakout))
@@ -56,7 +56,7 @@ def test_a_minatar_game_no_fixed_rate_beats_random_on_is_left_out():
         ('Seaquest-MinAtar', 'fixed', 0, 'FixedLearningRate', 0.0),
         ('Seaquest-MinAtar', 'lrrl', 0, 'BanditLearningRate', 3.0),
     ]
-    by_method, _, left_out = estimates.normalized_scores(scores_table(rows))
+    by_method, _, left_out = estimates.normalized_scores(scores_table(rows), 'max_average_return')
     assert left_out == ['Seaquest-MinAtar']
     assert set(by_method['lrrl']) == {'Breakout-MinAtar'}
     assert by_method['fixed']['Breakout-MinAtar'].iloc[0] == pytest.approx(1.0)

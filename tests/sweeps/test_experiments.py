@@ -45,7 +45,7 @@ def test_the_minatar_tables_say_their_scale_and_cost_and_use_the_recentred_sets(
         game_axis = next(axis for axis in sweep.axes if axis.name == 'game')
         assert {choice.label for choice in game_axis.choices} == games <= set(environments.MINATAR_GAMES)
         header = text.split('\nname =')[0]
-        assert '5M frames' in header and 'core-' in header and 'not the paper' in header
+        assert '5M frames' in header and 'core-' in header and 'do not reproduce' in header
         # Every LRRL choice keeps its method file (the bandit's settings) and binds a MinAtar set.
         method_axis = next(axis for axis in sweep.axes if axis.name == 'method')
         for choice in method_axis.choices:
