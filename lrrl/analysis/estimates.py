@@ -89,7 +89,7 @@ def normalized_scores(scores, score='final_return'):
     name = scores_lib.SCORE_NAMES.get(score, score)
     games = sorted(scores['game'].astype(str).unique())
     known = [g for g in games if normalization.has_reference(g) and not normalization.is_minatar(g)]
-    anchors = {} if known else minatar_anchors(scores, score)
+    anchors = minatar_anchors(scores, score) if not known and any(map(normalization.is_minatar, games)) else {}
     if known:
         label, used, left_out = f'human-normalised {name}', known, sorted(set(games) - set(known))
     elif anchors:
@@ -125,6 +125,8 @@ def minatar_anchors(scores, score='final_return'):
     """
     random_scores = normalization.minatar_random_scores()
     anchors = {}
+    if 'controller' not in scores.columns:
+        return anchors
     fixed = scores[scores['controller'] == 'FixedLearningRate']
     for game, runs in fixed[fixed[score].notna()].groupby(fixed['game'].astype(str)):
         if game not in random_scores:

@@ -9,8 +9,8 @@ raw reward, terminal, info)``, ``game_over`` and ``action_space.n``.
 
 - Sticky actions (Machado et al. 2018) with probability 0.25 by default, drawn
   by MinAtar itself (``minatar.Environment.act``). MinAtar's own default is
-  0.1; Dopamine's ``dopamine/labs/environments/minatar`` wrapper adds its own
-  0.25 on top of it, seeded from the clock.
+  0.1; Dopamine's ``dopamine/labs/environments/minatar`` wrapper, with
+  ``sticky_actions=True``, adds its own 0.25 on top of it, seeded from the clock.
 - Seeding: ``reset(seed=s)`` reseeds the game's generator, which MinAtar shares
   between the game's randomness and the sticky-action draws; the runner calls
   it once with a seed derived from ``--seed`` (``lrrl.experiment.seeding``),
