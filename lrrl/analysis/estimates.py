@@ -31,6 +31,7 @@ def lrrl_methods(runs):
     return set(runs.loc[chosen, 'method'])
 
 
+MINATAR_SCALE = '0 = random policy, 1 = best fixed rate (MinAtar)'
 MINATAR_NOTE = (
     'MinAtar games have no human scores: their aggregates normalise each game between the random policy '
     '(0; lrrl/data/minatar_reference_scores.csv) and the best fixed-rate baseline of the same group (1), '
@@ -93,10 +94,11 @@ def normalized_scores(scores, score='final_return'):
     if known:
         label, used, left_out = f'human-normalised {name}', known, sorted(set(games) - set(known))
     elif anchors:
-        label = f'{name} normalised per game: 0 = random policy, 1 = best fixed rate (MinAtar)'
+        label = f'{name} normalised per game: {MINATAR_SCALE}'
         used, left_out = sorted(anchors), sorted(set(games) - set(anchors))
     elif len(games) == 1:
-        label, used, left_out = f'{name} on {games[0]} (raw: no reference scores)', games, []
+        why = 'no fixed rate beats the random policy' if normalization.is_minatar(games[0]) else 'no reference scores'
+        label, used, left_out = f'{name} on {games[0]} (raw: {why})', games, []
     else:
         return None, None, games
     by_method = {}

@@ -75,7 +75,8 @@ def bench_settings(agents, env='atari', game=None, environment_games=None, envir
     unknown = [a for a in agents if a not in variants.AGENT_SETUPS]
     if unknown or not agents:
         raise errors.ConfigError(
-            f'--agent={",".join(agents)} is not allowed: it must list one or more of {", ".join(variants.AGENT_SETUPS)}.'
+            f'--agent={",".join(agents)} is not allowed: it must list one or more of '
+            f'{", ".join(variants.AGENT_SETUPS)}.'
         )
     if env == 'minatar':
         game = game or 'breakout'

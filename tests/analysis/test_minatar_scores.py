@@ -41,7 +41,7 @@ def test_minatar_scores_run_from_random_to_the_best_fixed_rate():
             ('Seaquest-MinAtar', 'lrrl', seed, 'BanditLearningRate', 25.0),
         ]
     by_method, label, left_out = estimates.normalized_scores(scores_table(rows), 'max_average_return')
-    assert 'MinAtar' in label and left_out == []
+    assert estimates.MINATAR_SCALE in label and left_out == []
     # Breakout's best fixed rate has mean 11; Seaquest's is fixed_b at 30.
     np.testing.assert_allclose(by_method['lrrl']['Breakout-MinAtar'], (15 - breakout) / (11 - breakout))
     np.testing.assert_allclose(by_method['fixed_b']['Seaquest-MinAtar'], 1.0)
@@ -60,3 +60,13 @@ def test_a_minatar_game_no_fixed_rate_beats_random_on_is_left_out():
     assert left_out == ['Seaquest-MinAtar']
     assert set(by_method['lrrl']) == {'Breakout-MinAtar'}
     assert by_method['fixed']['Breakout-MinAtar'].iloc[0] == pytest.approx(1.0)
+
+
+def test_a_lone_minatar_game_no_fixed_rate_beats_random_on_stays_raw_and_says_why():
+    rows = [
+        ('Breakout-MinAtar', 'fixed', 0, 'FixedLearningRate', 0.2),
+        ('Breakout-MinAtar', 'lrrl', 0, 'BanditLearningRate', 0.3),
+    ]
+    by_method, label, left_out = estimates.normalized_scores(scores_table(rows), 'max_average_return')
+    assert 'raw: no fixed rate beats the random policy' in label and left_out == []
+    assert by_method['lrrl']['Breakout-MinAtar'].iloc[0] == pytest.approx(0.3)

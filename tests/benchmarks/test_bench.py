@@ -25,8 +25,14 @@ def test_bench_measures_the_minatar_environment_alone_and_writes_reference_score
 
     out, scores = tmp_path / 'minatar.md', tmp_path / 'reference.csv'
     result = run_cli(
-        'lrrl.bench', '--env=minatar', '--skip=throughput,memory,scaling,bandit', '--environment_games=breakout,freeway',
-        '--environment_episodes=5', f'--reference_scores_out={scores}', f'--out={out}', timeout=300,
+        'lrrl.bench',
+        '--env=minatar',
+        '--skip=throughput,memory,scaling,bandit',
+        '--environment_games=breakout,freeway',
+        '--environment_episodes=5',
+        f'--reference_scores_out={scores}',
+        f'--out={out}',
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert '| breakout |' in out.read_text() and '| freeway |' in out.read_text()
@@ -39,7 +45,9 @@ def test_bench_measures_the_minatar_environment_alone_and_writes_reference_score
 
 
 def test_bench_refuses_reference_scores_outside_minatar(tmp_path):
-    result = run_cli('lrrl.bench', '--skip=throughput,memory,scaling,bandit', f'--reference_scores_out={tmp_path}/x.csv')
+    result = run_cli(
+        'lrrl.bench', '--skip=throughput,memory,scaling,bandit', f'--reference_scores_out={tmp_path}/x.csv'
+    )
     assert result.returncode == 2 and '--env=minatar' in result.stderr
     assert not (tmp_path / 'x.csv').exists()
 
@@ -51,7 +59,8 @@ def test_bench_refuses_an_unknown_part():
 
 
 @pytest.mark.parametrize(
-    'agent, env, game', [('dqn', 'atari', 'Pong'), ('iqn', 'atari', 'Pong'), ('dqn', 'minatar', 'seaquest'), ('iqn', 'minatar', 'seaquest')]
+    'agent, env, game',
+    [('dqn', 'atari', 'Pong'), ('iqn', 'atari', 'Pong'), ('dqn', 'minatar', 'seaquest'), ('iqn', 'minatar', 'seaquest')],
 )
 def test_ab_variants_differ_only_in_the_harness(agent, env, game, tmp_path):
     """A fair A/B: stock Dopamine and the harness get the same optimizer, network, replay and agent settings."""

@@ -152,7 +152,12 @@ METHOD_EXPECTATIONS = {
 @pytest.mark.parametrize('method_file', sorted(METHOD_EXPECTATIONS))
 @pytest.mark.parametrize(
     'agent_file, base_rate',
-    [('agents/dqn.gin', 6.25e-5), ('agents/iqn.gin', 5e-5), ('agents/dqn_minatar.gin', 2.5e-4), ('agents/iqn_minatar.gin', 1e-4)],
+    [
+        ('agents/dqn.gin', 6.25e-5),
+        ('agents/iqn.gin', 5e-5),
+        ('agents/dqn_minatar.gin', 2.5e-4),
+        ('agents/iqn_minatar.gin', 1e-4),
+    ],
 )
 def test_method_files_build_what_they_say_from_the_agents_base_rate(method_file, agent_file, base_rate):
     import gin

@@ -1,6 +1,5 @@
 """MinAtar (lrrl.experiment.environments): real games, real agents, the seed, the checks (docs/minatar.md)."""
 
-import os
 import subprocess
 import sys
 
@@ -176,7 +175,7 @@ def test_without_the_extra_the_command_names_it_and_creates_nothing(tmp_path):
         'runpy.run_module("lrrl.train", run_name="__main__")'
     )
     result = subprocess.run(
-        [sys.executable, '-c', hide_and_train], capture_output=True, text=True, cwd=REPO, timeout=300, env=dict(os.environ)
+        [sys.executable, '-c', hide_and_train], capture_output=True, text=True, cwd=REPO, timeout=300
     )
     assert result.returncode == 2, result.stderr[-3000:]
     assert "pip install -e '.[minatar]'" in result.stderr
