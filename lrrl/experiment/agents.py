@@ -2,10 +2,9 @@
 
 The only change to Dopamine's agents is in ``_build_train_op``: the optimizer
 is built with a non-trainable ``learning_rate`` variable instead of a constant.
-The controller's rate reaches that variable through assign ops built at the
-same time (one inside the train op, one for writing it at once), so switching
-rates adds nothing to the graph and keeps the optimizer's slots (Adam's
-moments are shared by all arms). The variable is created before
+The controller sets that variable through one assign op built at the same
+time, so switching rates adds nothing to the graph and keeps the optimizer's
+slots (Adam's moments are shared by all arms). The variable is created before
 Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
