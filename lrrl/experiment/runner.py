@@ -152,7 +152,7 @@ class LearningRateFeedbackMixin:
             f'iteration {iteration + 1}/{self._num_iterations}: '
             f'train return {np.mean(returns) if returns else float("nan"):.1f} over {len(returns)} episodes'
         )
-        if 'eval_average_return' in statistics:
+        if statistics.get('eval_episode_returns'):  # none when Runner.evaluation_steps = 0
             line += f', eval {statistics["eval_average_return"][0]:.1f}'
         line += f' | rates used: {used or "none"}'
         if len(candidates) > 1:
