@@ -8,9 +8,10 @@ slots (Adam's moments are shared by all arms). The variable is created before
 Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
-A controller whose rate moves with time (a schedule) is advanced every
-``controller.rate_update_period`` agent steps; for the others the per-step cost is
-one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
+The controller wiring (advancing it every ``controller.rate_update_period``
+agent steps, end-of-episode feedback, its state in the checkpoint, the
+divergence policy) is shared with the JAX PPO agent: ``lrrl.experiment.rate_control``.
+This module holds the TensorFlow part. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
 Divergence: a rate can make the loss, then the weights, non-finite. After
@@ -22,31 +23,26 @@ before NaN weights can overwrite a good checkpoint — unless
 ``lrrl.create_agent.stop_on_divergence = False``, which only warns.
 """
 
-import math
-
-from absl import logging
 import gin
 import tensorflow as tf
 from dopamine.tf.agents.dqn import dqn_agent
 from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 
 from lrrl import compat
-from lrrl import errors
-from lrrl import run_folder
-from lrrl.control import controllers
 from lrrl.experiment import optimizers  # noqa: F401  (registers AdamRelOptimizer with gin)
+from lrrl.experiment import rate_control
 
 compat.apply_tensorflow_fixes()
-
-# Key of the controller's state in Dopamine's bundle. It must not name an agent
-# attribute: Dopamine's unbundle copies same-named keys into the agent.
-_BUNDLE_KEY = run_folder.CONTROLLER_BUNDLE_KEY
 
 AGENTS = ('dqn', 'implicit_quantile')
 
 
-class LearningRateControlMixin:
+class LearningRateControlMixin(rate_control.LearningRateControl):
     """Gives a Dopamine TF agent a learning rate that a controller sets.
+
+    The controller wiring is ``rate_control.LearningRateControl``'s; this
+    class supplies the TensorFlow part: the rate variable and its assign op,
+    the finite-weights check as one session call, AdamRel's restart ops.
 
     Args:
       learning_rate_controller: a ``controllers.LearningRateController``.
@@ -62,11 +58,6 @@ class LearningRateControlMixin:
     def __init__(
         self, sess, num_actions, learning_rate_controller=None, optimizer_class=None, stop_on_divergence=True, **kwargs
     ):
-        if not isinstance(learning_rate_controller, controllers.LearningRateController):
-            raise TypeError(
-                f'{type(self).__name__} needs a learning_rate_controller (e.g. '
-                f'@FixedLearningRate() or @BanditLearningRate()), got {learning_rate_controller!r}.'
-            )
         optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         if isinstance(optimizer_class, tf.compat.v1.train.Optimizer):
             raise TypeError(
@@ -74,13 +65,14 @@ class LearningRateControlMixin:
                 f'not an instance ({optimizer_class!r}): bind it without parentheses, '
                 'e.g. lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer.'
             )
-        self.learning_rate_controller = learning_rate_controller
         self._optimizer_class = optimizer_class
-        self._next_rate_update = 0
-        self.stop_on_divergence = stop_on_divergence
-        self._divergence_reported = False
-        super().__init__(sess, num_actions, **kwargs)
-        self._applied_rate = learning_rate_controller.rate
+        super().__init__(
+            sess,
+            num_actions,
+            learning_rate_controller=learning_rate_controller,
+            stop_on_divergence=stop_on_divergence,
+            **kwargs,
+        )
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
@@ -103,64 +95,20 @@ class LearningRateControlMixin:
         return sync_ops + list(restart_ops()) if restart_ops else sync_ops
 
     def _train_step(self):
-        if self.training_steps >= self._next_rate_update:
-            self._advance_learning_rate()
+        self.advance_learning_rate_if_due()
         super()._train_step()
 
-    def _advance_learning_rate(self):
-        """Moves the controller to the current step; applies its rate if it changed."""
-        self._apply_rate(self.learning_rate_controller.advance(self.training_steps))
-        period = self.learning_rate_controller.rate_update_period
-        self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
-
-    def _apply_rate(self, rate):
-        if rate != self._applied_rate:
-            self.set_learning_rate(rate)
-
-    def set_learning_rate(self, rate):
-        """Sets the rate used from the next training step on (no new ops)."""
+    def _set_optimizer_rate(self, rate):
+        """One assign op (no new ops in the graph)."""
         self._sess.run(self._assign_learning_rate, {self._learning_rate_ph: rate})
-        self._applied_rate = rate
 
     def get_learning_rate(self):
         """The rate in the graph (what the optimizer uses)."""
         return float(self._sess.run(self.learning_rate))
 
-    def check_weights_finite(self):
-        """Raises ``errors.Divergence`` if the online weights are not finite (see the module doc)."""
-        if self._sess.run(self._weights_finite):
-            return True
-        error = errors.Divergence(self.training_steps, self._applied_rate)
-        if self.stop_on_divergence:
-            raise error
-        if not self._divergence_reported:
-            self._divergence_reported = True
-            logging.warning('%s', error)
-        return False
-
-    def end_training_episode(self, episode_return):
-        """Reports a training episode's raw return; applies a changed rate."""
-        self.check_weights_finite()
-        new = self.learning_rate_controller.end_episode(episode_return, self.training_steps)
-        self._apply_rate(new)
-        return new
-
-    def bundle_and_checkpoint(self, checkpoint_dir, iteration_number):
-        bundle = super().bundle_and_checkpoint(checkpoint_dir, iteration_number)
-        if bundle is not None:
-            bundle[_BUNDLE_KEY] = self.learning_rate_controller.state_dict()
-        return bundle
-
-    def unbundle(self, checkpoint_dir, iteration_number, bundle_dictionary):
-        if not super().unbundle(checkpoint_dir, iteration_number, bundle_dictionary):
-            return False
-        if bundle_dictionary and _BUNDLE_KEY in bundle_dictionary:
-            self.learning_rate_controller.load_state_dict(bundle_dictionary[_BUNDLE_KEY])
-        # The Saver restored the variable to the rate at checkpoint time; set it
-        # from the restored controller so both agree whatever the checkpoint.
-        self.set_learning_rate(self.learning_rate_controller.advance(self.training_steps))
-        self._next_rate_update = self.training_steps
-        return True
+    def weights_are_finite(self):
+        """One session call over the online network's weights."""
+        return bool(self._sess.run(self._weights_finite))
 
 
 @gin.configurable
