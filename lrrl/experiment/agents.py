@@ -30,11 +30,12 @@ from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 
 from lrrl import compat
 from lrrl.experiment import optimizers  # noqa: F401  (registers AdamRelOptimizer with gin)
+from lrrl.experiment import ppo
 from lrrl.experiment import rate_control
 
 compat.apply_tensorflow_fixes()
 
-AGENTS = ('dqn', 'implicit_quantile')
+AGENTS = ('dqn', 'implicit_quantile', 'ppo')
 
 
 class LearningRateControlMixin(rate_control.LearningRateControl):
@@ -134,13 +135,14 @@ def create_agent(
     stop_on_divergence=True,
     summary_writer=None,
     debug_mode=False,
+    seed=None,
 ):
     """Builds an LRRL agent (Dopamine's ``create_agent`` convention).
 
     Args:
-      sess: a ``tf.compat.v1.Session`` or None (the agent makes one).
-      environment: the environment, for its number of actions.
-      agent_name: 'dqn' or 'implicit_quantile'.
+      sess: a ``tf.compat.v1.Session`` or None (the agent makes one; unused by PPO).
+      environment: the environment, for its actions (and observations for PPO).
+      agent_name: 'dqn', 'implicit_quantile' or 'ppo' (JAX, ``lrrl.experiment.ppo``).
       learning_rate_controller: the controller, e.g. ``@BanditLearningRate()``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (no
         parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
@@ -148,9 +150,21 @@ def create_agent(
         non-finite (default); False only warns and trains on.
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
+      seed: seeds the PPO agent's JAX generator (initial weights, sampled
+        actions); the TF agents are seeded through their graph
+        (``lrrl.experiment.seeding``). The runner passes its ``seed``.
     """
-    if agent_name not in _AGENT_CLASSES:
+    if agent_name not in AGENTS:
         raise ValueError(f'lrrl.create_agent.agent_name = {agent_name!r} is not allowed: it must be one of {AGENTS}.')
+    if agent_name == 'ppo':
+        return ppo.create_ppo_agent(
+            environment,
+            learning_rate_controller=learning_rate_controller,
+            optimizer_class=optimizer_class,
+            stop_on_divergence=stop_on_divergence,
+            seed=seed,
+            summary_writer=summary_writer if debug_mode else None,
+        )
     return _AGENT_CLASSES[agent_name](
         sess,
         num_actions=environment.action_space.n,
