@@ -1,4 +1,4 @@
-"""lrrl: LRRL (arXiv 2410.12598) on Dopamine's TF DQN and IQN agents.
+"""lrrl: LRRL (arXiv 2410.12598) on Dopamine's TF DQN and IQN agents and its JAX PPO agent.
 
 The pins are a set that installs together with plain pip on Python 3.11 with
 no GPU (see shared/spec/dopamine-notes.md for why each is where it is);
@@ -49,5 +49,10 @@ setup(
         # TensorFlow's CUDA libraries; the same configs then run on the GPU.
         'gpu': ['tensorflow[and-cuda]==2.18.1'],
         'test': ['pytest==9.2.0', 'hypothesis==6.170.15'],
+        # MuJoCo tasks for the PPO agent, through Gymnasium (docs/ppo.md): the
+        # mujoco wheel ships the simulator and the task models, nothing is
+        # downloaded at run time. 3.3.7: newer releases warn about the
+        # Humanoid/Ant models' settotalmass attribute on every load.
+        'mujoco': ['gymnasium[mujoco]==1.4.0', 'mujoco==3.3.7'],
     },
 )

@@ -253,3 +253,21 @@ def test_the_checkpoint_restores_the_controller_the_statistics_and_the_injected_
     # Dopamine's own unbundle would have put the bare Adam back; the restored state needs the injected chain.
     assert restored.network_optimizer is restored._injected_optimizer
     update(restored, minibatch(restored))
+
+
+def test_non_finite_weights_stop_the_agent_with_the_step_and_rate_or_warn_once(gin_config):
+    import jax
+    import jax.numpy as jnp
+
+    from lrrl import errors
+    from lrrl.control import controllers
+
+    _, agent = build_agent(gin_config, controllers.FixedLearningRate(3e-4))
+    assert agent.check_weights_finite()
+    agent.training_steps = 1234
+    agent.network_params = jax.tree_util.tree_map(lambda w: w.at[(0,) * w.ndim].set(jnp.nan), agent.network_params)
+    with pytest.raises(errors.Divergence) as error:
+        agent.end_training_episode(1.0)
+    assert (error.value.step, error.value.learning_rate) == (1234, pytest.approx(3e-4))
+    agent.stop_on_divergence = False
+    assert agent.check_weights_finite() is False
