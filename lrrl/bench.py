@@ -2,6 +2,7 @@ r"""What LRRL costs, measured side by side: python -m lrrl.bench
 
   python -m lrrl.bench --out=results/bench/README.md
   python -m lrrl.bench --agent=iqn --skip=bandit,scaling --out=results/bench/iqn.md
+  python -m lrrl.bench --agent=ppo --skip=memory,scaling --out=results/bench/ppo.md
 
 Throughput A/B against stock Dopamine, bandit cost, memory and startup, and
 concurrent runs (``lrrl/benchmarks/throughput.py`` says how each is measured).
@@ -28,9 +29,11 @@ flags.DEFINE_enum(
     'agent',
     'dqn',
     list(variants.AGENT_SETUPS),
-    'Dopamine agent: DQN or Implicit Quantile (configs/agents/<agent>.gin).',
+    'Dopamine agent: DQN, Implicit Quantile (configs/agents/<agent>.gin) or PPO (agents/ppo_mujoco.gin).',
 )
-flags.DEFINE_string('game', 'Pong', 'Atari game for the throughput, memory and scaling measurements.')
+flags.DEFINE_string(
+    'game', 'Pong', 'Atari game for the throughput, memory and scaling measurements (PPO: MuJoCo task, HalfCheetah).'
+)
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
@@ -56,9 +59,10 @@ def log(line):
 
 
 def settings_from_flags():
+    default_task = FLAGS.agent == 'ppo' and not FLAGS['game'].present
     return throughput.BenchSettings(
         agent=FLAGS.agent,
-        game=FLAGS.game,
+        game='HalfCheetah' if default_task else FLAGS.game,
         block_steps=FLAGS.block_steps,
         rounds=FLAGS.rounds,
         warmup_steps=FLAGS.warmup_steps,

@@ -3,7 +3,7 @@
 Four measurements:
 
 1. Throughput, A/B: stock Dopamine TF DQN or IQN (Dopamine's own agent class in
-   Dopamine's ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
+   Dopamine's ``Runner``; or its JAX PPO on a MuJoCo task), the harness with a fixed rate (``LRRLRunner`` +
    ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
    over K(5) (adds the bandit), identical settings (``lrrl.benchmarks.variants``),
    on a real Atari game on this machine. The three live in one process, each
@@ -66,8 +66,9 @@ LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 def measure_throughput(base_dir, settings, log=_silent):
     import tensorflow as tf
 
+    names = variants.variants_of(settings.agent)
     runners = {}
-    for variant in variants.VARIANTS:
+    for variant in names:
         graph = tf.Graph()
         with graph.as_default():
             runners[variant] = variants.build_runner(
@@ -81,23 +82,38 @@ def measure_throughput(base_dir, settings, log=_silent):
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
         log(f'warmed up {variant}')
-    rates = {v: [] for v in variants.VARIANTS}
+    rates = {v: [] for v in names}
+    # Steps per second of this process's CPU time: on a shared machine, the
+    # time other processes hold the core is not counted against a variant.
+    cpu_rates = {v: [] for v in names}
     episode_seconds = []
     for r in range(settings.rounds):
-        order = variants.VARIANTS if r % 2 == 0 else variants.VARIANTS[::-1]
+        order = names if r % 2 == 0 else names[::-1]
         for variant in order:
+            cpu_start = time.process_time()
             steps, seconds, episodes = variants.train_steps(runners[variant], settings.block_steps)
+            cpu_rates[variant].append(steps / (time.process_time() - cpu_start))
             rates[variant].append(steps / seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         log(
             f'round {r + 1}/{settings.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in variants.VARIANTS)
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in names)
         )
-    update_period = runners['stock']._agent.update_period
+    stock = runners['stock']._agent
+    update_period = stock.update_period
     for runner in runners.values():
-        runner._agent._sess.close()
-    return {'steps_per_second': rates, 'episode_seconds': episode_seconds, 'update_period': update_period}
+        if hasattr(runner._agent, '_sess'):
+            runner._agent._sess.close()
+    result = {
+        'steps_per_second': rates,
+        'steps_per_cpu_second': cpu_rates,
+        'episode_seconds': episode_seconds,
+        'update_period': update_period,
+    }
+    if settings.agent == 'ppo':
+        result['minibatches_per_update'] = stock.num_epochs * stock.update_period // stock.batch_size
+    return result
 
 
 def measure_bandit(arms, log=_silent):
@@ -277,27 +293,60 @@ def report(results, settings):
     if 'throughput' in results:
         t = results['throughput']
         stock = np.asarray(t['steps_per_second']['stock'])
+        if settings.agent == 'ppo':
+            warm_up = f'warm-up {settings.warmup_steps} steps per variant'
+            updates = (
+                f'a PPO update ({t["minibatches_per_update"]} minibatch steps) every {t["update_period"]} '
+                'environment steps'
+            )
+            updates_column = 'PPO updates/s'
+            update_digits = 3
+        else:
+            warm_up = f'replay warm-up {settings.min_replay_history} steps'
+            updates = f'a gradient update every {t["update_period"]} agent steps'
+            updates_column = 'gradient updates/s'
+            update_digits = 1
         lines += [
             f'## Throughput, A/B ({settings.agent.upper()}, {settings.game}, {results["device"]}, {settings.rounds} rounds of '
-            f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
-            f'steps, a gradient update every {t["update_period"]} agent steps)',
+            f'>= {settings.block_steps} training steps per variant, {warm_up}, {updates})',
             '',
-            '| variant | agent steps/s (median, min–max) | gradient updates/s '
-            '| ratio to stock per round (median, min–max) |',
-            '|---|---|---|---|',
+            f'| variant | agent steps/s (median, min–max) | {updates_column} '
+            '| ratio to stock per round (median, min–max) | ratio to stock per round, CPU time (median, min–max) |',
+            '|---|---|---|---|---|',
         ]
-        for variant, label in (
-            ('stock', f'stock Dopamine {settings.agent.upper()}'),
-            ('fixed', 'harness, fixed rate'),
-            ('lrrl', 'harness, LRRL over K(5)'),
-        ):
+        cpu_rates = t.get('steps_per_cpu_second')
+        labels = {
+            'stock': f'stock Dopamine {settings.agent.upper()}',
+            'fixed': 'harness, fixed rate',
+            'lrrl': 'harness, LRRL over K(5)',
+            'lrrl_preprocessing': 'harness, LRRL over K(5), with PPO preprocessing',
+        }
+        for variant in variants.variants_of(settings.agent):
+            label = labels[variant]
             rates = np.asarray(t['steps_per_second'][variant])
             median, low, high = _spread(rates)
             ratio = _spread(rates / stock)
+            cpu = 'n/a'
+            if cpu_rates:
+                cpu_ratio = _spread(np.asarray(cpu_rates[variant]) / np.asarray(cpu_rates['stock']))
+                cpu = f'{cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f})'
             lines.append(
-                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.1f} | '
-                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.{update_digits}f} | '
+                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) | {cpu} |'
             )
+        lines += [
+            '',
+            'A ratio is taken per round (the variants run one block each, in alternating order); the CPU-time '
+            "ratio counts only this process's CPU time, so it is not moved by other processes on a shared machine.",
+        ]
+        if settings.agent == 'ppo':
+            lines += [
+                '',
+                'Stock and the fixed-rate harness start from the same weights and the same environment seed and '
+                'follow the same trajectory (tests/benchmarks/test_bench.py): their ratio is the harness alone. '
+                'The LRRL variants train at other rates, so their policies, and the MuJoCo contacts simulated, '
+                'differ too; the preprocessing variant adds observation and reward statistics per step.',
+            ]
         lines.append('')
     if 'bandit' in results:
         episode = float(np.median(results['throughput']['episode_seconds'])) if 'throughput' in results else None
@@ -355,6 +404,11 @@ def run(
     if unknown:
         raise errors.ConfigError(
             f'--skip={",".join(skip)}: unknown part(s) {sorted(unknown)}; allowed: {", ".join(PARTS)}.'
+        )
+    if settings.agent == 'ppo' and not {'memory', 'scaling'} <= set(skip):
+        raise errors.ConfigError(
+            f'--agent=ppo --skip={",".join(skip)}: add memory,scaling to --skip. The PPO bench measures throughput '
+            "and the bandit's cost: PPO's buffer holds one rollout, so there is no replay capacity to vary."
         )
     results = {
         'machine': machine_description(),

@@ -69,3 +69,39 @@ def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
     assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-7)
     for a in agents.values():
         a._sess.close()
+
+
+def test_ppo_ab_variants_differ_only_in_the_harness(tmp_path):
+    """Stock Dopamine PPO and the harness at a fixed rate, same seed: the same trajectory and the same update."""
+    import jax
+    import numpy as np
+
+    from lrrl.benchmarks import variants
+
+    small = ['PPOAgent.update_period = 256', 'ReplayBuffer.batch_size = 256', 'ReplayBuffer.max_capacity = 256']
+    runners = {
+        variant: variants.build_runner(variant, 'ppo', str(tmp_path / variant), 'Hopper', 0, 0, small)
+        for variant in variants.PPO_VARIANTS
+    }
+    agents = {variant: runner._agent for variant, runner in runners.items()}
+    stock_class = variants.stock_agent_class('ppo')
+    assert type(agents['stock']) is stock_class
+    assert all(type(agents[v]) is not stock_class and isinstance(agents[v], stock_class) for v in variants.PPO_VARIANTS[1:])
+    assert agents['lrrl_preprocessing']._observation_statistics is not None
+    assert agents['fixed']._observation_statistics is None and agents['lrrl']._return_statistics is None
+
+    for variant in ('stock', 'fixed'):
+        steps, _, _ = variants.train_steps(runners[variant], 300)  # one update, after 256 steps
+        assert steps >= 300
+    weights = {v: np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents[v].network_params)]) for v in ('stock', 'fixed')}
+    untrained = np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents['lrrl'].network_params)])
+    assert np.abs(weights['stock'] - untrained).max() > 1e-4  # the update happened ...
+    np.testing.assert_allclose(weights['fixed'], weights['stock'], rtol=1e-4, atol=1e-6)  # ... alike in both
+    assert agents['fixed'].get_learning_rate() == pytest.approx(3e-4, rel=1e-6)
+    assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-6)
+
+
+def test_the_ppo_bench_refuses_the_parts_it_cannot_measure():
+    result = run_cli('lrrl.bench', '--agent=ppo', '--skip=bandit', timeout=300)
+    assert result.returncode == 2
+    assert 'add memory,scaling to --skip' in result.stderr
