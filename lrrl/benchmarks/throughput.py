@@ -96,10 +96,7 @@ def measure_throughput(base_dir, settings, log=_silent):
             rates[variant].append(steps / seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
-        log(
-            f'round {r + 1}/{settings.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in names)
-        )
+        log(f'round {r + 1}/{settings.rounds}: ' + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in names))
     stock = runners['stock']._agent
     update_period = stock.update_period
     for runner in runners.values():

@@ -275,7 +275,7 @@ def _check_ppo_bindings():
     for parameter in ('learning_rate', 'anneal_learning_rate', 'anneal_steps', 'beta1', 'beta2', 'eps', 'centered'):
         ignored[f'create_optimizer.{parameter}'] = (
             'the LRRL PPO agent takes its optimizer from lrrl.create_agent.optimizer_class (e.g. '
-            'tf.train.AdamOptimizer.epsilon) and its rate from the controller (Dopamine\'s annealing is '
+            "tf.train.AdamOptimizer.epsilon) and its rate from the controller (Dopamine's annealing is "
             'methods/ppo_linear_anneal.gin)'
         )
     for binding, why in ignored.items():
@@ -289,7 +289,9 @@ def _check_ppo_bindings():
     }
     for binding, why in preprocessing.items():
         if _bound(binding):
-            raise errors.ConfigError(f"{binding} = True is not allowed with lrrl.create_agent.agent_name = 'ppo': {why}.")
+            raise errors.ConfigError(
+                f"{binding} = True is not allowed with lrrl.create_agent.agent_name = 'ppo': {why}."
+            )
     _one_of('LRRLPPOAgent.feedback', _bound('LRRLPPOAgent.feedback', 'iteration'), ppo.FEEDBACK)
     defaults = inspect.signature(ppo_agent.PPOAgent.__init__).parameters
     update_period = _bound('PPOAgent.update_period', defaults['update_period'].default)

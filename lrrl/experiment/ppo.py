@@ -176,7 +176,9 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
         self._optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         self.feedback = feedback
         self._clip = float(clip)
-        self._observation_statistics = RunningMeanStd(shape=tuple(observation_shape)) if normalize_observations else None
+        self._observation_statistics = (
+            RunningMeanStd(shape=tuple(observation_shape)) if normalize_observations else None
+        )
         self._return_statistics = RunningMeanStd(shape=()) if normalize_rewards else None
         self._discounted_return = 0.0
         self._updates_done = 0
@@ -287,7 +289,10 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
         self.network_optimizer = self._injected_optimizer
         if restored and bundle_dictionary:
             saved = bundle_dictionary.get(_PREPROCESSING_KEY, {})
-            for name, statistics in (('observations', self._observation_statistics), ('returns', self._return_statistics)):
+            for name, statistics in (
+                ('observations', self._observation_statistics),
+                ('returns', self._return_statistics),
+            ):
                 if statistics is not None and saved.get(name) is not None:
                     statistics.mean, statistics.var, statistics.count = (
                         saved[name]['mean'],

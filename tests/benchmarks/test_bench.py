@@ -86,14 +86,19 @@ def test_ppo_ab_variants_differ_only_in_the_harness(tmp_path):
     agents = {variant: runner._agent for variant, runner in runners.items()}
     stock_class = variants.stock_agent_class('ppo')
     assert type(agents['stock']) is stock_class
-    assert all(type(agents[v]) is not stock_class and isinstance(agents[v], stock_class) for v in variants.PPO_VARIANTS[1:])
+    assert all(
+        type(agents[v]) is not stock_class and isinstance(agents[v], stock_class) for v in variants.PPO_VARIANTS[1:]
+    )
     assert agents['lrrl_preprocessing']._observation_statistics is not None
     assert agents['fixed']._observation_statistics is None and agents['lrrl']._return_statistics is None
 
     for variant in ('stock', 'fixed'):
         steps, _, _ = variants.train_steps(runners[variant], 300)  # one update, after 256 steps
         assert steps >= 300
-    weights = {v: np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents[v].network_params)]) for v in ('stock', 'fixed')}
+    weights = {
+        v: np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents[v].network_params)])
+        for v in ('stock', 'fixed')
+    }
     untrained = np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents['lrrl'].network_params)])
     assert np.abs(weights['stock'] - untrained).max() > 1e-4  # the update happened ...
     np.testing.assert_allclose(weights['fixed'], weights['stock'], rtol=1e-4, atol=1e-6)  # ... alike in both

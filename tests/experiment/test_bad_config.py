@@ -42,7 +42,11 @@ BAD = [
     # PPO (docs/ppo.md): an unknown task, a discrete-action one, a DQN-only binding, what PPO cannot use.
     (PPO, ["create_gym_environment.environment_name = 'HalfCheeta'"], "Did you mean 'HalfCheetah-v5'"),
     (PPO, ["create_gym_environment.environment_name = 'CartPole'"], "'CartPole-v5' is not allowed"),
-    (PPO, ["create_gym_environment.environment_name = 'CartPole'", "create_gym_environment.version = 'v1'"], 'discrete actions'),
+    (
+        PPO,
+        ["create_gym_environment.environment_name = 'CartPole'", "create_gym_environment.version = 'v1'"],
+        'discrete actions',
+    ),
     (PPO, ['DQNAgent.min_replay_history = 100'], 'DQNAgent.min_replay_history is bound, but only the DQN and IQN'),
     (PPO, ['WrappedReplayBuffer.replay_capacity = 1000'], 'WrappedReplayBuffer.replay_capacity is bound'),
     (PPO, [PONG], 'create_atari_environment.game_name is bound'),

@@ -207,7 +207,9 @@ def test_a_discrete_environment_is_refused_by_the_factory():
 
     environment = gym_lib.create_gym_environment('CartPole', 'v1')
     with pytest.raises(errors.ConfigError, match='continuous actions'):
-        agents.create_agent(None, environment, agent_name='ppo', learning_rate_controller=controllers.FixedLearningRate())
+        agents.create_agent(
+            None, environment, agent_name='ppo', learning_rate_controller=controllers.FixedLearningRate()
+        )
 
 
 def test_observations_are_normalised_by_running_statistics_and_rewards_scaled(gin_config):
