@@ -1,12 +1,12 @@
 """LRRL-PPO end to end: a short run on InvertedPendulum, its resume, the tools on its folder; a MuJoCo task trains."""
 
 import json
-import os
 
 import pandas as pd
 import pytest
 
 from helpers import run_cli
+from helpers import tensorboard_tags
 
 # Short PPO: 256-step rollouts of 2 epochs; iterations of 600 training steps.
 SHORT_PPO = (
@@ -43,8 +43,19 @@ def test_lrrl_ppo_trains_resumes_and_reads_like_the_other_agents(tmp_path):
     # Environment steps: the controller's clock carried on from the checkpoint.
     assert resumed['agent_step'].is_monotonic_increasing
     assert json.loads((run_dir / 'status.json').read_text())['iteration'] == 3
-    tensorboard = os.listdir(run_dir / 'metrics' / 'tensorboard')
-    assert tensorboard and all(os.path.getsize(run_dir / 'metrics' / 'tensorboard' / f) > 0 for f in tensorboard)
+    tags = tensorboard_tags(run_dir)
+    assert {'Train/AverageReturns', 'LearningRate/Current', 'LearningRate/Probability/4'} <= tags, tags
+
+    # Another candidate set is another run: refused before anything is written (exit 2).
+    other = run_cli(
+        'lrrl.train',
+        f'--base_dir={run_dir}',
+        *SHORT_PPO,
+        '--gin_bindings=Runner.num_iterations = 4',
+        '--gin_bindings=BanditLearningRate.rates = (1e-4, 1e-3)',
+    )
+    assert other.returncode == 2 and 'another configuration' in other.stderr, other.stderr[-2000:]
+    assert json.loads((run_dir / 'status.json').read_text())['iteration'] == 3
 
     summary = run_cli('lrrl.run_summary', f'--run_dir={run_dir}')
     assert summary.returncode == 0, summary.stderr[-3000:]
