@@ -273,3 +273,22 @@ def test_non_finite_weights_stop_the_agent_with_the_step_and_rate_or_warn_once(g
     assert (error.value.step, error.value.learning_rate) == (1234, pytest.approx(3e-4))
     agent.stop_on_divergence = False
     assert agent.check_weights_finite() is False
+
+
+def test_running_statistics_are_gymnasiums_to_the_bit():
+    """The agent's preprocessing statistics equal Gymnasium's RunningMeanStd fed one sample at a time."""
+    from gymnasium.wrappers.utils import RunningMeanStd
+
+    from lrrl.experiment import ppo
+
+    rng = np.random.default_rng(0)
+    ours, theirs = ppo.RunningMeanVariance((5,)), RunningMeanStd(shape=(5,))
+    scalar, scalar_theirs = ppo.RunningMeanVariance(), RunningMeanStd(shape=())
+    for sample in rng.normal(3.0, 10.0, size=(500, 5)):
+        ours.update(sample)
+        theirs.update(sample[None])
+        scalar.update(float(sample[0]))
+        scalar_theirs.update(np.asarray([sample[0]]))
+    np.testing.assert_array_equal(ours.mean, theirs.mean)
+    np.testing.assert_array_equal(ours.var, theirs.var)
+    assert (scalar.mean, scalar.var, scalar.count) == (scalar_theirs.mean, scalar_theirs.var, scalar_theirs.count)
