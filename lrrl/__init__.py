@@ -1,8 +1,9 @@
 """LRRL: a bandit that picks a deep-RL agent's learning rate from its returns.
 
 Reproduces and extends arXiv 2410.12598 on Dopamine's TF DQN and IQN agents.
-``lrrl.bandits`` and ``lrrl.controllers`` are pure Python/numpy; ``lrrl.agents``
-and ``lrrl.runner`` wire them to TensorFlow and Dopamine.
+``lrrl.control`` (bandits, controllers, schedules) is pure Python/numpy;
+``lrrl.experiment`` wires it to TensorFlow and Dopamine; the sweeps, the
+analysis and the benchmarks are leaves beside them (docs/architecture.md).
 """
 
 # Must run before TensorFlow is imported anywhere (see lrrl/compat.py).

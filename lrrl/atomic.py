@@ -9,24 +9,29 @@ import json
 import os
 
 
-def _temporary(path):
-    return f'{path}.tmp.{os.getpid()}'
-
-
-def write_text(path, text):
-    """Replaces ``path`` with ``text``."""
-    tmp = _temporary(path)
+def _replace(path, write):
+    """Calls ``write(temporary_path)``, then renames the temporary file to ``path``."""
+    tmp = f'{path}.tmp.{os.getpid()}'
     try:
-        with open(tmp, 'w', newline='') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
     return path
+
+
+def write_text(path, text):
+    """Replaces ``path`` with ``text``."""
+
+    def write(tmp):
+        with open(tmp, 'w', newline='') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+    return _replace(path, write)
 
 
 def write_json(path, data):
@@ -36,12 +41,4 @@ def write_json(path, data):
 
 def save_figure(figure, path, dpi=100, **kwargs):
     """Saves a matplotlib figure as PNG to ``path``; returns the path."""
-    tmp = _temporary(path)
-    try:
-        figure.savefig(tmp, format='png', dpi=dpi, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    return _replace(path, lambda tmp: figure.savefig(tmp, format='png', dpi=dpi, **kwargs))

@@ -11,6 +11,7 @@ Writes the Markdown report to ``--out`` and the raw numbers beside it as JSON.
 
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 
+import dataclasses
 import json
 import os
 import sys
@@ -59,18 +60,13 @@ def log(line):
 
 
 def settings_from_flags():
-    default_task = FLAGS.agent == 'ppo' and not FLAGS['game'].present
-    return throughput.BenchSettings(
-        agent=FLAGS.agent,
-        game='HalfCheetah' if default_task else FLAGS.game,
-        block_steps=FLAGS.block_steps,
-        rounds=FLAGS.rounds,
-        warmup_steps=FLAGS.warmup_steps,
-        min_replay_history=FLAGS.min_replay_history,
-        replay_capacity=FLAGS.replay_capacity,
-        memory_steps=FLAGS.memory_steps,
-        scaling_steps=FLAGS.scaling_steps,
+    """``BenchSettings`` from the flags of the same names (PPO's default task: HalfCheetah)."""
+    settings = throughput.BenchSettings(
+        **{f.name: FLAGS[f.name].value for f in dataclasses.fields(throughput.BenchSettings)}
     )
+    if settings.agent == 'ppo' and not FLAGS['game'].present:
+        settings.game = 'HalfCheetah'
+    return settings
 
 
 @cli.command

@@ -118,8 +118,9 @@ def _parse_flags(argv):
 def numpy_benchmark_flags(default_gin_file, default_output_dir='results/stationary'):
     """The flags of a numpy benchmark command: its gin file, output folder and --overwrite.
 
-    Also keeps BLAS single-threaded: the matrices are tiny, so threads only add
-    overhead and contend on a shared machine (effective before numpy is imported).
+    Call it before the benchmark module is imported: it also keeps BLAS
+    single-threaded (the matrices are tiny, so threads only add overhead and
+    contend on a shared machine), which takes effect before numpy is imported.
     """
     os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
     os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -129,6 +130,33 @@ def numpy_benchmark_flags(default_gin_file, default_output_dir='results/stationa
         flags.DEFINE_bool('overwrite', False, 'Replace the output files if they exist.')
     else:
         FLAGS.set_default('output_dir', default_output_dir)
+
+
+def numpy_benchmark_main(benchmark_class, output_files, config_name):
+    """The ``main`` of a numpy benchmark command (``lrrl.stationary``, ``lrrl.maclaurin_benchmark``, ...).
+
+    Runs ``lrrl.benchmarks.outputs.run_benchmark`` with the command's flags
+    (see ``numpy_benchmark_flags``) and prints the result table.
+    """
+    from lrrl.benchmarks import outputs  # pylint: disable=g-import-not-at-top  (after the BLAS settings)
+
+    @command
+    def main(argv):
+        del argv
+        name = command_name()
+        results = outputs.run_benchmark(
+            benchmark_class,
+            FLAGS.gin_files,
+            FLAGS.gin_bindings,
+            FLAGS.output_dir,
+            output_files,
+            config_name,
+            overwrite=FLAGS.overwrite,
+            log=lambda line: print(f'[{name}] {line}', flush=True),
+        )
+        print(results.markdown())
+
+    return main
 
 
 def run(main):

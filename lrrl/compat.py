@@ -2,7 +2,7 @@
 
 Imported by ``lrrl/__init__.py`` before anything else, so it runs before
 TensorFlow is imported. No other module knows about these fixes. The findings
-behind each one are in ``shared/spec/dopamine-notes.md`` (numbers below refer to
+behind each one are in ``docs/dopamine-compat.md`` (numbers below refer to
 it).
 
 * (3) Keras 3, TF's default ``tf.keras`` since 2.16, breaks Dopamine's TF agents
@@ -23,12 +23,12 @@ it).
   leaves TensorFlow in eager mode).
 * (2) Dopamine's runner imports its JAX agents; the pinned jax/flax/tfp set
     imports cleanly beside TF 2.18, so nothing is needed beyond the pins.
-* (14) ``dopamine.continuous_domains.run_experiment`` imports
+* ``dopamine.continuous_domains.run_experiment`` (the JAX agents' runner) imports
     ``dopamine.labs.sac_from_pixels.deepmind_control_lib``, which needs
     ``dm_control`` (and its own MuJoCo build), for the DeepMind Control Suite
     tasks only. Where dm-control is missing a stand-in module takes its place
     and fails with a clear message if it is ever used; lrrl runs MuJoCo through
-    Gymnasium (docs/ppo.md).
+    Gymnasium (docs/ppo.md, "The runner").
 * gin looks for an included file (``include 'agents/ppo_mujoco.gin'``) as a
   package resource first and logs 'Path not found' at ERROR before finding it
   in ``configs/``: that line is dropped (not when ``LRRL_VERBOSE=1``).

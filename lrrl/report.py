@@ -22,6 +22,14 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_integer('bootstrap_seed', 0, 'Seed of the bootstrap, so the intervals are reproducible.')
 flags.DEFINE_bool('plots', True, 'Write the PNG plots.')
+flags.DEFINE_integer(
+    'final_iterations', 10, 'The final return is the mean training return over this many last iterations.'
+)
+flags.DEFINE_list(
+    'aggregate_scores',
+    ['final_return', 'auc', 'max_average_return'],
+    'Scores aggregated across games with rliable (IQM, mean, probability of improvement, profiles).',
+)
 
 FLAGS = flags.FLAGS
 
@@ -29,7 +37,15 @@ FLAGS = flags.FLAGS
 @cli.command
 def main(argv):
     del argv
-    written, built = report.write_report(FLAGS.runs, FLAGS.out, FLAGS.bootstrap_reps, FLAGS.bootstrap_seed, FLAGS.plots)
+    written, built = report.write_report(
+        FLAGS.runs,
+        FLAGS.out,
+        FLAGS.bootstrap_reps,
+        FLAGS.bootstrap_seed,
+        FLAGS.plots,
+        final_iterations=FLAGS.final_iterations,
+        aggregate_scores=FLAGS.aggregate_scores,
+    )
     for note in built['notes']:
         print(f'[lrrl.report] {note}')
     print(

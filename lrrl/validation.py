@@ -37,6 +37,17 @@ def check_int(binding, value, minimum):
     return int(value)
 
 
+def check_steps_per_round(binding, steps_per_round, steps):
+    """A bandit round of κ optimizer steps, 1 <= κ <= ``steps`` (the numpy benchmarks)."""
+    require(
+        is_int(steps_per_round, 1) and steps_per_round <= steps,
+        binding,
+        steps_per_round,
+        f'an integer in [1, steps = {steps}]',
+    )
+    return int(steps_per_round)
+
+
 def is_real(value):
     """A finite real number (not a bool)."""
     return (

@@ -72,9 +72,9 @@ def per_game_display(cells, extra_keys):
         'agent',
         'game',
         'method',
-        'max average return',
         'final return',
         'AUC',
+        'max average return',
         'seeds',
         'iterations',
         'notes',
@@ -89,15 +89,17 @@ def per_game_display(cells, extra_keys):
             notes.append(f'{cell["n_unfinished"]} unfinished')
         if cell['n_runs_without_data']:
             notes.append(f'{cell["n_runs_without_data"]} without logged iterations')
+        if cell.get('best_fixed_after_the_fact'):
+            notes.append('best fixed rate, chosen after the fact')
         rows.append(
             [
                 *(str(cell[k]) for k in extra_keys),
                 str(cell['agent']),
                 str(cell['game']),
                 str(cell['method']),
-                _mean_std(cell['max_average_return_mean'], cell['max_average_return_std']),
                 _mean_std(cell['final_return_mean'], cell['final_return_std']),
                 _mean_std(cell['auc_mean'], cell['auc_std']),
+                _mean_std(cell['max_average_return_mean'], cell['max_average_return_std']),
                 str(cell['n_seeds']),
                 str(cell['n_iterations']),
                 '; '.join(notes),
@@ -125,7 +127,7 @@ def aggregate_display(intervals):
 
 
 def improvement_display(improvement):
-    header = ['group', 'LRRL method', 'baseline', 'games', 'P(LRRL > baseline) [95% CI]']
+    header = ['group', 'LRRL method', 'baseline', 'games', 'P(LRRL > baseline) [95% CI]', 'score']
     rows = [
         [
             str(r['group']),
@@ -133,6 +135,7 @@ def improvement_display(improvement):
             str(r['baseline']),
             str(r['games']),
             _interval(r['probability'], r['low'], r['high']),
+            str(r.get('score', '')),
         ]
         for _, r in improvement.iterrows()
     ]

@@ -14,11 +14,21 @@ import pandas as pd
 
 from lrrl.analysis import intervals
 from lrrl.analysis import normalization
+from lrrl.analysis import scores as scores_lib
 
 PAPER_REPORTED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data', 'paper_reported.csv')
 PAPER_ITERATIONS = 200
 PAPER_TRAINING_STEPS = 250_000
 LRRL_CONTROLLER = 'BanditLearningRate'
+# Bandits that are baselines, not LRRL: a uniformly random arm every round.
+BASELINE_BANDITS = ('UniformBandit',)
+
+
+def lrrl_methods(runs):
+    """The methods whose rate a learning bandit chooses (``UniformBandit`` is a baseline)."""
+    bandit = runs['bandit'] if 'bandit' in runs.columns else pd.Series('', index=runs.index)
+    chosen = (runs['controller'] == LRRL_CONTROLLER) & ~bandit.isin(BASELINE_BANDITS)
+    return set(runs.loc[chosen, 'method'])
 
 
 def paper_values(cells, runs, path=PAPER_REPORTED):
@@ -34,7 +44,7 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
         here = cells[(cells['agent'].astype(str) == row.agent) & (cells['game'].astype(str) == row.game)]
         if row.method == 'best_fixed':
             fixed = here[here['method'].map(controller) == 'FixedLearningRate']
-            targets = [fixed['max_average_return_mean'].idxmax()] if len(fixed) else []
+            targets = [fixed['max_average_return_mean'].idxmax()] if len(fixed) else []  # as the paper chose it
         else:
             targets = list(here.index[here['method'] == row.method])
         value = f'{row.mean:,.0f}' + (f' ± {row.std:,.0f}' if not pd.isna(row.std) else '')
@@ -56,7 +66,7 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
 # Across games.
 
 
-def normalized_scores(scores, score='max_average_return'):
+def normalized_scores(scores, score='final_return'):
     """``{method: {game: per-run scores}}`` for one aggregate group, and what the scores are.
 
     Each game's scores are a ``pd.Series`` indexed by seed (``None`` where the
@@ -65,12 +75,13 @@ def normalized_scores(scores, score='max_average_return'):
     game has none (CartPole) is aggregated on raw scores; games without
     reference scores beside games with them are left out (and reported).
     """
+    name = scores_lib.SCORE_NAMES.get(score, score)
     games = sorted(scores['game'].astype(str).unique())
     known = [g for g in games if normalization.has_reference(g)]
     if known:
-        label, used, left_out = 'human-normalised max average return', known, sorted(set(games) - set(known))
+        label, used, left_out = f'human-normalised {name}', known, sorted(set(games) - set(known))
     elif len(games) == 1:
-        label, used, left_out = f'max average return on {games[0]} (raw: no reference scores)', games, []
+        label, used, left_out = f'{name} on {games[0]} (raw: no reference scores)', games, []
     else:
         return None, None, games
     by_method = {}

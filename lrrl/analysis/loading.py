@@ -208,6 +208,11 @@ def read_run(run_dir, method_files=None):
         'controller': controller,
         'candidates': gin_text.rates_text(candidates) if isinstance(candidates, (tuple, list)) else None,
         'optimizer': gin_text.reference_name(gin_text.binding_value(bindings, 'create_agent.optimizer_class')),
+        'bandit': (
+            gin_text.reference_name(gin_text.binding_value(bindings, 'BanditLearningRate.bandit')) or 'Exp3Bandit'
+            if controller == 'BanditLearningRate'
+            else None
+        ),
         'training_steps': gin_text.binding_value(bindings, 'Runner.training_steps'),
         'num_iterations': num_iterations,
         'state': status.get('state'),

@@ -103,7 +103,7 @@ def aggregate(estimates, thresholds, profiles, score_label):
 
     ``estimates``: rows with ``method``, ``iqm``, ``iqm_low``, ``iqm_high``;
     ``profiles``: ``{method: (profile, low, high)}`` over ``thresholds``
-    (``lrrl.intervals.performance_profiles``).
+    (``lrrl.analysis.intervals.performance_profiles``).
     """
     fig, (ax_bar, ax_profile) = plt.subplots(1, 2, figsize=(11, 4))
     methods = list(estimates['method'])

@@ -3,13 +3,14 @@ r"""MaclaurinNet under three rate controllers: fixed Adam 1e-3, RLR, and LRRL.
   python -m lrrl.maclaurin_benchmark [--output_dir=results/stationary] \
       [--gin_files=stationary/maclaurin.gin] [--gin_bindings=...] [--overwrite]
 
-The seed-002 comparison (``lrrl.maclaurin``): Adam trains MaclaurinNet with
+The RLR scheduler's comparison (docs/benchmarks.md, "RLR"; the task is
+``lrrl.benchmarks.maclaurin_task``): Adam trains MaclaurinNet with
 mini-batches; before each step its rate is the controller's, after it the
 controller gets feedback -L, L the loss on the whole training set (the RLR
 scheduler's L_t). The controllers:
 
 - ``fixed``: Adam at 1e-3 (the seed's baseline);
-- ``rlr``: the RLR scheduler (``lrrl.rlr.RLRLearningRate``) on the 12-point grid;
+- ``rlr``: the RLR scheduler (``lrrl.control.rlr.RLRLearningRate``) on the 12-point grid;
 - ``lrrl``: LRRL (``BanditLearningRate`` + ``Exp3Bandit``) over the same grid,
   a round being κ = ``steps_per_round`` steps with feedback -(mean L).
 
@@ -119,16 +120,10 @@ class MaclaurinBenchmark:
                 f'MaclaurinBenchmark.methods = {methods!r} is not allowed: it must be a non-empty list of '
                 f'{", ".join(METHODS)}.'
             )
-        for binding, value, low in (('steps', steps, 1), ('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0)):
-            validation.require(
-                validation.is_int(value, low), f'MaclaurinBenchmark.{binding}', value, f'an integer >= {low}'
-            )
-        validation.require(
-            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
-            'MaclaurinBenchmark.steps_per_round',
-            steps_per_round,
-            f'an integer in [1, steps = {steps}]',
-        )
+        validation.check_int('MaclaurinBenchmark.steps', steps, 1)
+        validation.check_int('MaclaurinBenchmark.num_seeds', num_seeds, 1)
+        validation.check_int('MaclaurinBenchmark.first_seed', first_seed, 0)
+        validation.check_steps_per_round('MaclaurinBenchmark.steps_per_round', steps_per_round, steps)
         self.methods = list(methods)
         self.steps = int(steps)
         self.seeds = list(range(first_seed, first_seed + num_seeds))

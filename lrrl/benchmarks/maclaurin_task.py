@@ -1,4 +1,4 @@
-"""The MaclaurinNet task of the RLR seed (seed 002): coefficients from samples.
+"""The MaclaurinNet task of the RLR scheduler (docs/benchmarks.md, "RLR"): coefficients from samples.
 
 N random polynomials of degree 4, w = (w_0 .. w_4), each observed at 20
 equidistant points on [-2, 2]; a small MLP ("MaclaurinNet") maps the 20 values
@@ -46,14 +46,11 @@ class MaclaurinTask:
         batch_size=32,
         seed=0,
     ):
-        for binding, value, low in (
-            ('num_polynomials', num_polynomials, 1),
-            ('num_test_polynomials', num_test_polynomials, 1),
-            ('num_points', num_points, 1),
-            ('degree', degree, 0),
-            ('batch_size', batch_size, 1),
-        ):
-            validation.require(validation.is_int(value, low), f'MaclaurinTask.{binding}', value, f'an integer >= {low}')
+        validation.check_int('MaclaurinTask.num_polynomials', num_polynomials, 1)
+        validation.check_int('MaclaurinTask.num_test_polynomials', num_test_polynomials, 1)
+        validation.check_int('MaclaurinTask.num_points', num_points, 1)
+        validation.check_int('MaclaurinTask.degree', degree, 0)
+        validation.check_int('MaclaurinTask.batch_size', batch_size, 1)
         validation.require(
             batch_size <= num_polynomials,
             'MaclaurinTask.batch_size',

@@ -3,11 +3,11 @@ r"""The stationary benchmark: LRRL against each fixed rate on six test functions
   python -m lrrl.stationary [--output_dir=results/stationary] \
       [--gin_files=stationary/functions.gin] [--gin_bindings=...] [--overwrite]
 
-For every test function (``lrrl.test_functions``) and optimizer (SGD, Adam,
-RMSProp from ``lrrl.numpy_optimizers``), gradient descent from ``num_seeds``
+For every test function (``lrrl.benchmarks.test_functions``) and optimizer (SGD, Adam,
+RMSProp from ``lrrl.control.numpy_optimizers``), gradient descent from ``num_seeds``
 random starts in the function's domain runs once with each fixed rate of the
-optimizer's candidate set and once with LRRL over that set (spec section 1,
-stationary rounds): ``BanditLearningRate`` with the project's ``Exp3Bandit``,
+optimizer's candidate set and once with LRRL over that set (docs/method.md,
+"Stationary optimisation"): ``BanditLearningRate`` with the project's ``Exp3Bandit``,
 a round is κ = ``steps_per_round`` optimizer steps, and its feedback is minus
 the mean objective value over the round (the controller receives
 ``-f(x_t)`` after every step, with ``episodes_per_round = κ``). Seed s draws the
@@ -115,8 +115,8 @@ class StationaryBenchmark:
     """The grid: functions × optimizers × (each fixed rate, LRRL) × seeds.
 
     Args:
-      functions: names from ``lrrl.test_functions.FUNCTIONS``.
-      optimizers: names from ``lrrl.numpy_optimizers.OPTIMIZERS``.
+      functions: names from ``lrrl.benchmarks.test_functions.FUNCTIONS``.
+      optimizers: names from ``lrrl.control.numpy_optimizers.OPTIMIZERS``.
       candidate_rates: {optimizer name: candidate set}; defaults to
         ``DEFAULT_CANDIDATE_RATES`` for the optimizers it does not name.
       dimension: d, the number of variables.
@@ -157,24 +157,13 @@ class StationaryBenchmark:
             # BanditLearningRate checks the set (non-empty, finite, > 0, distinct).
             controllers.BanditLearningRate(rates[name], bandit=bandits.Exp3Bandit)
             self.candidate_rates[name] = tuple(float(r) for r in rates[name])
-        validation.require(
-            validation.is_int(dimension, 1), 'StationaryBenchmark.dimension', dimension, 'an integer >= 1'
-        )
+        validation.check_int('StationaryBenchmark.dimension', dimension, 1)
         for function in self.functions:
             function.check_dimension(dimension)
-        validation.require(validation.is_int(steps, 1), 'StationaryBenchmark.steps', steps, 'an integer >= 1')
-        validation.require(
-            validation.is_int(num_seeds, 1), 'StationaryBenchmark.num_seeds', num_seeds, 'an integer >= 1'
-        )
-        validation.require(
-            validation.is_int(steps_per_round, 1) and steps_per_round <= steps,
-            'StationaryBenchmark.steps_per_round',
-            steps_per_round,
-            f'an integer in [1, steps = {steps}]',
-        )
-        validation.require(
-            validation.is_int(first_seed, 0), 'StationaryBenchmark.first_seed', first_seed, 'an integer >= 0'
-        )
+        validation.check_int('StationaryBenchmark.steps', steps, 1)
+        validation.check_int('StationaryBenchmark.num_seeds', num_seeds, 1)
+        validation.check_steps_per_round('StationaryBenchmark.steps_per_round', steps_per_round, steps)
+        validation.check_int('StationaryBenchmark.first_seed', first_seed, 0)
         self.dimension = int(dimension)
         self.steps = int(steps)
         self.num_seeds = int(num_seeds)

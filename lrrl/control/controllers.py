@@ -8,7 +8,7 @@ reported.
 
 ``FixedLearningRate`` is the constant baseline; ``ScheduledLearningRate``
 follows a schedule of the agent step (decays, cyclical rates; see
-``lrrl.schedules``); ``BanditLearningRate`` is LRRL: every κ
+``lrrl.control.schedules``); ``BanditLearningRate`` is LRRL: every κ
 (``episodes_per_round``) training episodes it closes a bandit round with the
 mean return of those episodes and draws the next arm. Its arms are constant
 rates or, for the paper's "scheduler arms", schedules.
@@ -143,7 +143,7 @@ class ScheduledLearningRate(LearningRateController):
     """A rate that follows one schedule of the agent step: the decay and cyclical baselines.
 
     Args:
-      schedule: a ``lrrl.schedules.LearningRateSchedule``, e.g. ``@ExponentialDecay()``.
+      schedule: a ``lrrl.control.schedules.LearningRateSchedule``, e.g. ``@ExponentialDecay()``.
       rate_update_period: agent steps between rate updates in the graph. The rate
         is piecewise constant over such intervals (it is the schedule's value
         at the interval's first step); 1 applies it exactly at every step, at

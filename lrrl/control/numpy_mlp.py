@@ -1,7 +1,7 @@
 """A small fully connected ReLU network in numpy: init, forward, backward.
 
 Parameters are a flat list ``[W_0, b_0, W_1, b_1, ...]`` (what
-``lrrl.numpy_optimizers`` updates in place); a copy of the list is a target
+``lrrl.control.numpy_optimizers`` updates in place); a copy of the list is a target
 network. Used by the MaclaurinNet task and by the RLR scheduler's Q-network.
 """
 

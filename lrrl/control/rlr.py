@@ -1,4 +1,4 @@
-"""The RLR scheduler (seed 002): a small DQN that moves the rate on a log grid.
+"""The RLR scheduler: a small DQN that moves the rate on a log grid (docs/benchmarks.md, "RLR").
 
 A learning-rate controller like ``FixedLearningRate`` and ``BanditLearningRate``
 (same interface), so it can drive the MaclaurinNet task, the stationary
@@ -164,7 +164,7 @@ class RLRLearningRate(controllers.LearningRateController):
             hidden_sizes,
             'a list of integers >= 1',
         )
-        _check(validation.is_int(batch_size, 1), 'batch_size', batch_size, 'an integer >= 1')
+        validation.check_int('RLRLearningRate.batch_size', batch_size, 1)
         _check(
             validation.is_int(replay_capacity, batch_size),
             'replay_capacity',
@@ -190,10 +190,8 @@ class RLRLearningRate(controllers.LearningRateController):
         for binding, value in (('epsilon_start', epsilon_start), ('epsilon_end', epsilon_end)):
             _check(validation.is_real(value) and 0 <= value <= 1, binding, value, 'in [0, 1]')
         _check(validation.is_real(epsilon_decay) and epsilon_decay > 0, 'epsilon_decay', epsilon_decay, 'a number > 0')
-        _check(validation.is_int(update_period, 1), 'update_period', update_period, 'an integer >= 1')
-        _check(
-            validation.is_int(target_update_period, 1), 'target_update_period', target_update_period, 'an integer >= 1'
-        )
+        validation.check_int('RLRLearningRate.update_period', update_period, 1)
+        validation.check_int('RLRLearningRate.target_update_period', target_update_period, 1)
         _check(
             validation.is_real(gradient_clip_value) and gradient_clip_value > 0,
             'gradient_clip_value',

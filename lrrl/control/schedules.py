@@ -9,7 +9,7 @@ as a bandit arm advances with time whether or not that arm is being played.
 
 Gradient updates happen every ``update_period`` agent steps (4 on Atari), so
 t = 4·u after u updates once the replay warm-up is over; the paper's decay
-rates d ∈ {1, 2, 3}×10⁻⁷ are per agent step (assumed, spec §2).
+rates d ∈ {1, 2, 3}×10⁻⁷ are per agent step (assumed: docs/method.md, "What is assumed").
 """
 
 import math
@@ -189,10 +189,3 @@ class CyclicalRate(LearningRateSchedule):
             'mode': self.mode,
             'gamma': self.gamma,
         }
-
-
-def as_schedule(arm):
-    """A bandit arm as a schedule: a number becomes a ``ConstantRate``."""
-    if isinstance(arm, LearningRateSchedule):
-        return arm
-    return ConstantRate(arm)

@@ -7,7 +7,7 @@ step counter — the t in the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ
 kept. Each target update starts a new optimisation problem, and the restart
 gives its first updates Adam's usual bias-corrected magnitude.
 
-The agents (``lrrl.agents``) run ``restart_ops()`` together with the
+The agents (``lrrl.experiment.agents``) run ``restart_ops()`` together with the
 target-network sync, so AdamRel combines with any learning-rate controller,
 LRRL included. Select it in gin:
 

@@ -10,11 +10,18 @@ def seed_global_generators(seed):
 
     Call before the agent builds its graph: the graph-level seed fixes the
     initial weights and the in-graph sampling (replay batches, IQN quantiles).
+
+    Dopamine's TF agents switch TensorFlow to graph mode in their constructor
+    (``tf.compat.v1.disable_v2_behavior()`` in ``DQNAgent.__init__``). A seed
+    set before that, while TensorFlow is still eager, seeds the eager context,
+    not the graph the agent then builds in, and the initial weights differ from
+    run to run; so the switch comes first here.
     """
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
     random.seed(seed)
     np.random.seed(seed)
+    tf.compat.v1.disable_v2_behavior()
     tf.compat.v1.set_random_seed(seed)
 
 

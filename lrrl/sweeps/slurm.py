@@ -1,6 +1,6 @@
 """Sends a sweep's runs to SLURM as one job array, through submitit.
 
-Each array task calls ``lrrl.train.run`` on one run folder, in the task's own
+Each array task calls ``lrrl.experiment.training.run`` on one run folder, in the task's own
 Python process. Resuming is the training code's own: a task that starts on a
 folder with checkpoints continues from the last one; on a finished folder it
 does nothing.

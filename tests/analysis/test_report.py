@@ -37,14 +37,14 @@ def test_atari_scores_are_human_normalised_and_other_games_left_out():
             'max_average_return': [14.6, -20.7, 30.5, -3.05, 200.0],
         }
     )
-    by_method, label, left_out = estimates.normalized_scores(scores)
+    by_method, label, left_out = estimates.normalized_scores(scores, 'max_average_return')
     assert label == 'human-normalised max average return' and left_out == ['CartPole']
     np.testing.assert_allclose(by_method['a']['Pong'], [1.0, 0.0])
     assert list(by_method['a']['Pong'].index) == [0, 1]  # indexed by seed, to match runs across games
     np.testing.assert_allclose(by_method['a']['Breakout'], [1.0])
     np.testing.assert_allclose(by_method['b']['Pong'], [0.5])
     assert 'CartPole' not in by_method['b']
-    raw, raw_label, _ = estimates.normalized_scores(scores[scores['game'] == 'CartPole'])
+    raw, raw_label, _ = estimates.normalized_scores(scores[scores['game'] == 'CartPole'], 'max_average_return')
     assert 'raw' in raw_label and list(raw['b']['CartPole']) == [200.0] and list(raw['b']['CartPole'].index) == [None]
     assert normalization.has_reference('SpaceInvaders') and not normalization.has_reference('CartPole')
 
@@ -59,7 +59,7 @@ def test_unequal_seeds_use_the_seeds_all_games_have_and_the_rest_is_named_in_the
             'max_average_return': [14.6, -3.05, 14.6, 30.5, 1.7, -20.7, -3.05, 14.6],
         }
     )
-    by_method, _, _ = estimates.normalized_scores(scores)
+    by_method, _, _ = estimates.normalized_scores(scores, 'max_average_return')
     matrices, aggregate, improvement, notes = estimates.group_estimates('dqn', by_method, {'lrrl'}, reps=200, seed=0)
     assert matrices['lrrl'].seeds == [0, 1] and matrices['lrrl'].left_out == {'Pong': [2]}
     aggregate = aggregate.set_index('method')
@@ -118,7 +118,9 @@ def test_latex_and_markdown_escape_and_bold():
 @pytest.mark.slow
 def test_report_on_real_runs_writes_tables_notes_and_plots(cartpole_runs, tmp_path):
     out = tmp_path / 'out'
-    result = run_cli('lrrl.report', f'--runs={cartpole_runs}', f'--out={out}', '--bootstrap_reps=300')
+    result = run_cli(
+        'lrrl.report', f'--runs={cartpole_runs}', f'--out={out}', '--bootstrap_reps=300', '--final_iterations=2'
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     for name in (
         'report.md',
@@ -132,27 +134,36 @@ def test_report_on_real_runs_writes_tables_notes_and_plots(cartpole_runs, tmp_pa
         'runs.csv',
         'iterations.csv',
         'curves_dqn_CartPole.png',
-        'aggregate_dqn.png',
+        'aggregate_dqn_final_return.png',
+        'aggregate_dqn_auc.png',
+        'aggregate_dqn_max_average_return.png',
         'lr_dqn_CartPole_lrrl_0.0001_0.001_0.01.png',
     ):
         assert (out / name).stat().st_size > 0, name
     tables = loading.load_runs([str(cartpole_runs)])
-    expected = scores_lib.cell_table(tables).set_index('method')
+    expected = scores_lib.cell_table(tables, scores_lib.run_scores(tables, final_iterations=2)).set_index('method')
     written = pd.read_csv(out / 'per_game.csv').set_index('method')
     for column in ('max_average_return_mean', 'max_average_return_std', 'final_return_mean', 'auc_mean', 'n_seeds'):
-        np.testing.assert_allclose(written[column], expected.loc[written.index, column])
+        np.testing.assert_allclose(written[column], expected.loc[written.index, column], err_msg=column)
     text = (out / 'report.md').read_text()
     assert 'unfinished: ' in text and 'fixed/seed_1' in text and '2 of 3 iterations' in text
     assert f'missing seeds: dqn, CartPole, {LRRL} has seeds 0,1, lacks 2' in text
     assert 'not comparable' in text  # 3 x 300 steps is not the paper's scale
-    aggregate = pd.read_csv(out / 'aggregate.csv').set_index('method')
-    raw = tables.iterations.groupby(['method', 'run_dir'])['train_return'].max()
-    for method in (FIXED, LRRL):
-        from scipy import stats
+    from scipy import stats
 
-        assert aggregate.loc[method, 'iqm'] == pytest.approx(stats.trim_mean(raw[method].to_numpy(), 0.25))
-        assert aggregate.loc[method, 'iqm_low'] <= aggregate.loc[method, 'iqm'] <= aggregate.loc[method, 'iqm_high']
+    aggregates = pd.read_csv(out / 'aggregate.csv')
+    returns = tables.iterations.sort_values('iteration').groupby(['method', 'run_dir'])['train_return']
+    for score, per_run in (
+        ('max average return', returns.max()),
+        ('final return', returns.apply(lambda r: r.tail(2).mean())),
+    ):
+        aggregate = aggregates[aggregates['score'].str.startswith(score)].set_index('method')
+        for method in (FIXED, LRRL):
+            assert aggregate.loc[method, 'iqm'] == pytest.approx(stats.trim_mean(per_run[method].to_numpy(), 0.25))
+            assert aggregate.loc[method, 'iqm_low'] <= aggregate.loc[method, 'iqm'] <= aggregate.loc[method, 'iqm_high']
+    raw = returns.max()
     improvement = pd.read_csv(out / 'improvement.csv')
+    improvement = improvement[improvement['score'].str.startswith('max average return')].reset_index()
     assert list(improvement['method']) == [LRRL] and list(improvement['baseline']) == [FIXED]
     x, y = raw[LRRL].to_numpy()[:, None], raw[FIXED].to_numpy()[None, :]
     assert improvement['probability'][0] == pytest.approx(np.mean(x > y) + 0.5 * np.mean(x == y))

@@ -132,6 +132,18 @@ CASES = [
         {'empty_folder/readme.txt': 'x'},
         '--bootstrap_reps=0',
     ),
+    (
+        'lrrl.report',
+        ['--runs={tmp}/empty_folder', '--out={tmp}/report', '--final_iterations=0'],
+        {'empty_folder/readme.txt': 'x'},
+        '--final_iterations=0',
+    ),
+    (
+        'lrrl.report',
+        ['--runs={tmp}/empty_folder', '--out={tmp}/report', '--aggregate_scores=median'],
+        {'empty_folder/readme.txt': 'x'},
+        '--aggregate_scores=median',
+    ),
     ('lrrl.demo', ['--base_dir={tmp}/demo', '--gin_bindings=BanditLearningRate.rates = ()'], {}, 'rates'),
     ('lrrl.demo', ['--base_dir={tmp}/demo', 'extra_argument'], {}, 'Unexpected arguments'),
     ('lrrl.run_summary', [], {}, '--run_dir is required'),
