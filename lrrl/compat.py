@@ -23,7 +23,7 @@ it).
   leaves TensorFlow in eager mode).
 * (2) Dopamine's runner imports its JAX agents; the pinned jax/flax/tfp set
     imports cleanly beside TF 2.18, so nothing is needed beyond the pins.
-* ``dopamine.continuous_domains.run_experiment`` (the JAX agents' runner) imports
+* ``dopamine.continuous_domains.run_experiment`` (Dopamine's continuous-control runner) imports
     ``dopamine.labs.sac_from_pixels.deepmind_control_lib``, which needs
     ``dm_control`` (and its own MuJoCo build), for the DeepMind Control Suite
     tasks only. Where dm-control is missing a stand-in module takes its place
