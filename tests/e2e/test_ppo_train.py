@@ -67,28 +67,34 @@ def test_lrrl_ppo_trains_resumes_and_reads_like_the_other_agents(tmp_path):
     assert runs.loc[0, 'agent'] == 'ppo' and runs.loc[0, 'game'] == 'InvertedPendulum'
 
 
-def test_a_mujoco_task_builds_and_trains_one_short_iteration(tmp_path):
-    """HalfCheetah (the paper's first assumed task), one iteration with one PPO update, in this process."""
+def test_a_mujoco_task_builds_and_trains_one_short_iteration_the_same_for_the_same_seed(tmp_path):
+    """HalfCheetah (the paper's first assumed task), one iteration with one PPO update, twice, in this process."""
     from lrrl.experiment import training
 
-    lines = []
-    runner = training.run(
-        str(tmp_path / 'cheetah'),
-        ['agents/ppo_mujoco.gin', 'methods/lrrl_ppo_k5.gin'],
-        [
-            'PPOAgent.update_period = 256',
-            'ReplayBuffer.batch_size = 256',
-            'ReplayBuffer.max_capacity = 256',
-            'PPOAgent.num_epochs = 1',
-            'Runner.num_iterations = 1',
-            'Runner.training_steps = 300',
-            'Runner.max_steps_per_episode = 300',
-        ],
-        seed=1,
-        log=lines.append,
-    )
-    agent = runner._agent
-    assert agent._updates_done == 1
-    assert agent.weights_are_finite()
-    assert agent.get_learning_rate() == pytest.approx(agent.learning_rate_controller.rate, rel=1e-6)
-    assert any('iteration 1/1' in line for line in lines), lines
+    bindings = [
+        'PPOAgent.update_period = 256',
+        'ReplayBuffer.batch_size = 256',
+        'ReplayBuffer.max_capacity = 256',
+        'PPOAgent.num_epochs = 1',
+        'Runner.num_iterations = 1',
+        'Runner.training_steps = 300',
+        'Runner.max_steps_per_episode = 300',
+    ]
+    traces = []
+    for name in ('first', 'second'):
+        lines = []
+        runner = training.run(
+            str(tmp_path / name),
+            ['agents/ppo_mujoco.gin', 'methods/lrrl_ppo_k5.gin'],
+            bindings,
+            seed=1,
+            log=lines.append,
+        )
+        agent = runner._agent
+        assert agent._updates_done == 1
+        assert agent.weights_are_finite()
+        assert agent.get_learning_rate() == pytest.approx(agent.learning_rate_controller.rate, rel=1e-6)
+        assert any('iteration 1/1' in line for line in lines), lines
+        traces.append((tmp_path / name / 'lr_trace.csv').read_text())
+    # --seed fixes the JAX generator, the environment and the bandit: the same run twice.
+    assert traces[0] == traces[1]
