@@ -103,6 +103,9 @@ def test_ppo_ab_variants_differ_only_in_the_harness(tmp_path):
     assert np.abs(weights['stock'] - untrained).max() > 1e-4  # the update happened ...
     np.testing.assert_allclose(weights['fixed'], weights['stock'], rtol=1e-4, atol=1e-6)  # ... alike in both
     assert agents['fixed'].get_learning_rate() == pytest.approx(3e-4, rel=1e-6)
+    # The runner seeds the controller after the agent is built; the agent applies the
+    # seeded arm's rate at its first training step (with an empty rollout: no update).
+    agents['lrrl']._train_step()
     assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-6)
 
 
