@@ -49,6 +49,10 @@ setup(
         # TensorFlow's CUDA libraries; the same configs then run on the GPU.
         'gpu': ['tensorflow[and-cuda]==2.18.1'],
         'test': ['pytest==9.2.0', 'hypothesis==6.170.15'],
+        # MinAtar (Young & Tian 2019), the five miniature Atari games of
+        # configs/agents/*_minatar.gin (docs/minatar.md). GPL-licensed, so kept
+        # out of the core install; it pulls seaborn, scipy, pandas, matplotlib.
+        'minatar': ['minatar==1.0.15'],
         # MuJoCo tasks for the PPO agent, through Gymnasium (docs/ppo.md): the
         # mujoco wheel ships the simulator and the task models, nothing is
         # downloaded at run time. 3.3.7: newer releases warn about the

@@ -2,16 +2,17 @@ r"""What LRRL costs, measured side by side: python -m lrrl.bench
 
   python -m lrrl.bench --out=results/bench/README.md
   python -m lrrl.bench --agent=iqn --skip=bandit,scaling --out=results/bench/iqn.md
-  python -m lrrl.bench --agent=ppo --skip=memory,scaling --out=results/bench/ppo.md
+  python -m lrrl.bench --env=minatar --agent=dqn,iqn --skip=scaling --out=results/bench/minatar.md
 
-Throughput A/B against stock Dopamine, bandit cost, memory and startup, and
-concurrent runs (``lrrl/benchmarks/throughput.py`` says how each is measured).
-Writes the Markdown report to ``--out`` and the raw numbers beside it as JSON.
+Throughput A/B against stock Dopamine, bandit cost, memory and startup,
+concurrent runs and the environment alone (``lrrl/benchmarks/throughput.py``
+says how each is measured). Writes the Markdown report to ``--out`` and the
+raw numbers beside it as JSON; with ``--env=minatar --reference_scores_out``,
+also MinAtar's random-policy reference scores (docs/minatar.md).
 """
 
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 
-import dataclasses
 import json
 import os
 import sys
@@ -26,19 +27,48 @@ with compat.quiet_stderr():
     from lrrl.benchmarks import throughput
     from lrrl.benchmarks import variants
 
-flags.DEFINE_enum(
+flags.DEFINE_list(
     'agent',
-    'dqn',
-    list(variants.AGENT_SETUPS),
-    'Dopamine agent: DQN, Implicit Quantile (configs/agents/<agent>.gin) or PPO (agents/ppo_mujoco.gin).',
+    ['dqn'],
+    f'Dopamine agents, one or more of {", ".join(variants.AGENT_SETUPS)} (DQN, Implicit Quantile), measured in turn.',
+)
+flags.DEFINE_enum(
+    'env',
+    'atari',
+    list(variants.ENVIRONMENTS),
+    'Atari (configs/agents/<agent>.gin) or MinAtar (configs/agents/<agent>_minatar.gin).',
 )
 flags.DEFINE_string(
-    'game', 'Pong', 'Atari game for the throughput, memory and scaling measurements (PPO: MuJoCo task, HalfCheetah).'
+    'game',
+    None,
+    'Game for the throughput, memory and scaling measurements (default: Pong on Atari, breakout on MinAtar).',
+)
+flags.DEFINE_list(
+    'environment_games',
+    None,
+    'Games the environment-alone part steps (default: every MinAtar game on MinAtar, --game on Atari).',
+)
+flags.DEFINE_integer(
+    'environment_episodes',
+    None,
+    'Random-policy episodes per game in the environment-alone part (default: 200 on MinAtar, 10 on Atari).',
+)
+flags.DEFINE_string(
+    'reference_scores_out',
+    None,
+    'MinAtar only: write the random-policy scores of the '
+    'environment-alone part here as reference scores (lrrl/data/minatar_reference_scores.csv).',
 )
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer('min_replay_history', 1000, 'Replay warm-up before gradient updates start (Atari default 20000).')
+flags.DEFINE_integer(
+    'epsilon_decay_period',
+    None,
+    "Bind the agents' epsilon decay to this many agent steps "
+    '(e.g. 1000: the measured blocks then act greedily, as most of a run does).',
+)
 flags.DEFINE_integer('replay_capacity', 100000, 'Replay capacity for the throughput and scaling runs.')
 flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
 flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')
@@ -60,13 +90,22 @@ def log(line):
 
 
 def settings_from_flags():
-    """``BenchSettings`` from the flags of the same names (PPO's default task: HalfCheetah)."""
-    settings = throughput.BenchSettings(
-        **{f.name: FLAGS[f.name].value for f in dataclasses.fields(throughput.BenchSettings)}
+    """``BenchSettings`` from the flags, checked, with each environment's defaults."""
+    return throughput.bench_settings(
+        agents=FLAGS.agent,
+        env=FLAGS.env,
+        game=FLAGS.game,
+        environment_games=FLAGS.environment_games,
+        environment_episodes=FLAGS.environment_episodes,
+        block_steps=FLAGS.block_steps,
+        rounds=FLAGS.rounds,
+        warmup_steps=FLAGS.warmup_steps,
+        min_replay_history=FLAGS.min_replay_history,
+        epsilon_decay_period=FLAGS.epsilon_decay_period,
+        replay_capacity=FLAGS.replay_capacity,
+        memory_steps=FLAGS.memory_steps,
+        scaling_steps=FLAGS.scaling_steps,
     )
-    if settings.agent == 'ppo' and not FLAGS['game'].present:
-        settings.game = 'HalfCheetah'
-    return settings
 
 
 @cli.command
@@ -76,6 +115,8 @@ def main(argv):
     if FLAGS.worker:
         print(json.dumps(throughput.run_worker(FLAGS.worker, settings, FLAGS.variant, FLAGS.capacity)))
         return 0
+    if FLAGS.reference_scores_out:
+        throughput.check_reference_scores_out(settings, FLAGS.skip)
     results = throughput.run(
         settings,
         skip=FLAGS.skip,
@@ -87,6 +128,9 @@ def main(argv):
     )
     text = throughput.report(results, settings)
     print('\n' + text)
+    if FLAGS.reference_scores_out:
+        throughput.write_reference_scores(FLAGS.reference_scores_out, results, settings)
+        log(f'wrote {FLAGS.reference_scores_out}')
     if FLAGS.out:
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)
         atomic.write_text(FLAGS.out, text + '\n')

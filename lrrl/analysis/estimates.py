@@ -31,6 +31,14 @@ def lrrl_methods(runs):
     return set(runs.loc[chosen, 'method'])
 
 
+MINATAR_SCALE = '0 = random policy, 1 = best fixed rate (MinAtar)'
+MINATAR_NOTE = (
+    'MinAtar games have no human scores: their aggregates normalise each game between the random policy '
+    '(0; lrrl/data/minatar_reference_scores.csv) and the best fixed-rate baseline of the same group (1), '
+    'so they say how LRRL compares with a tuned fixed rate at the same budget (docs/minatar.md).'
+)
+
+
 def paper_values(cells, runs, path=PAPER_REPORTED):
     """The paper's reported value for each cell where known, and whether the runs are at its scale.
 
@@ -67,21 +75,30 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
 
 
 def normalized_scores(scores, score='final_return'):
-    """``{method: {game: per-run scores}}`` for one aggregate group, and what the scores are.
+    """``{method: {game: per-run scores}}`` for one aggregate group, what the scores are, and the games left out.
 
     Each game's scores are a ``pd.Series`` indexed by seed (``None`` where the
     seed is unknown), so runs can be matched across games.
-    Human-normalised over the games with reference scores. A group whose only
-    game has none (CartPole) is aggregated on raw scores; games without
-    reference scores beside games with them are left out (and reported).
+    Human-normalised over the games with Atari reference scores. MinAtar games
+    (no human scores; docs/minatar.md) are normalised per game between the
+    random policy's score (``lrrl/data/minatar_reference_scores.csv``) and the
+    best fixed-rate baseline's mean in this group (``minatar_anchors``). A
+    group whose only game has no reference (CartPole) is aggregated on raw
+    scores; games without reference scores beside games with them are left
+    out (and reported).
     """
     name = scores_lib.SCORE_NAMES.get(score, score)
     games = sorted(scores['game'].astype(str).unique())
-    known = [g for g in games if normalization.has_reference(g)]
+    known = [g for g in games if normalization.has_reference(g) and not normalization.is_minatar(g)]
+    anchors = minatar_anchors(scores, score) if not known and any(map(normalization.is_minatar, games)) else {}
     if known:
         label, used, left_out = f'human-normalised {name}', known, sorted(set(games) - set(known))
+    elif anchors:
+        label = f'{name} normalised per game: {MINATAR_SCALE}'
+        used, left_out = sorted(anchors), sorted(set(games) - set(anchors))
     elif len(games) == 1:
-        label, used, left_out = f'{name} on {games[0]} (raw: no reference scores)', games, []
+        why = 'no fixed rate beats the random policy' if normalization.is_minatar(games[0]) else 'no reference scores'
+        label, used, left_out = f'{name} on {games[0]} (raw: {why})', games, []
     else:
         return None, None, games
     by_method = {}
@@ -90,9 +107,36 @@ def normalized_scores(scores, score='final_return'):
         if len(runs):
             values = runs[score].to_numpy(dtype=float)
             seeds = pd.Index([int(s) if pd.notna(s) else None for s in runs['seed']], dtype=object, name='seed')
-            normalised = normalization.human_normalized(values, game) if known else values
-            by_method.setdefault(method, {})[game] = pd.Series(normalised, index=seeds)
+            if known:
+                values = normalization.human_normalized(values, game)
+            elif anchors:
+                low, high = anchors[game]
+                values = (values - low) / (high - low)
+            by_method.setdefault(method, {})[game] = pd.Series(values, index=seeds)
     return by_method, label, left_out
+
+
+def minatar_anchors(scores, score='final_return'):
+    """``{MinAtar game: (random score, best fixed-rate mean)}`` for the games that have both.
+
+    MinAtar has no human scores, and no published agent score is shipped for
+    it (docs/minatar.md): 1 is the best fixed rate of the same group, i.e. the
+    tuned-rate baseline the paper's tables compare LRRL with, at the same
+    budget. A game whose best fixed rate does not beat the random policy has
+    no scale and is left out.
+    """
+    random_scores = normalization.minatar_random_scores()
+    anchors = {}
+    if 'controller' not in scores.columns:
+        return anchors
+    fixed = scores[scores['controller'] == 'FixedLearningRate']
+    for game, runs in fixed[fixed[score].notna()].groupby(fixed['game'].astype(str)):
+        if game not in random_scores:
+            continue
+        best = float(runs.groupby('method')[score].mean().max())
+        if best > random_scores[game]:
+            anchors[game] = (random_scores[game], best)
+    return anchors
 
 
 def _left_out_text(matrix):

@@ -34,6 +34,7 @@ from lrrl import errors
 from lrrl import gin_files
 from lrrl import run_folder
 from lrrl.analysis import gin_text
+from lrrl.analysis import normalization
 
 METHOD_DIR = os.path.join(gin_files.CONFIG_DIR, 'methods')
 
@@ -169,6 +170,10 @@ def _iteration_rows(logs):
     return rows
 
 
+def _game_label(game, minatar):
+    return normalization.minatar_game_label(game) if minatar and game is not None else game
+
+
 def read_run(run_dir, method_files=None):
     """Reads one run folder into a ``RunRecord`` (no TensorFlow)."""
     run_dir = os.path.normpath(run_dir)
@@ -185,6 +190,8 @@ def read_run(run_dir, method_files=None):
     game = gin_text.binding_value(bindings, 'create_atari_environment.game_name') or gin_text.binding_value(
         bindings, 'create_gym_environment.environment_name'
     )
+    # MinAtar games get their own names ('Breakout-MinAtar'), never read against Atari's.
+    minatar_game = gin_text.binding_value(bindings, 'create_minatar_environment.game_name')
     controller = (
         gin_text.reference_name(gin_text.binding_value(bindings, 'create_agent.learning_rate_controller'))
         or 'FixedLearningRate'
@@ -202,7 +209,7 @@ def read_run(run_dir, method_files=None):
         'run_dir': run_dir,
         'sweep': launch.get('sweep'),
         'agent': labels.pop('agent', None) or gin_text.binding_value(bindings, 'create_agent.agent_name'),
-        'game': labels.pop('game', None) or game,
+        'game': _game_label(labels.pop('game', None) or minatar_game or game, minatar_game is not None),
         'method': labels.pop('method', None) or infer_method(bindings, method_files),
         'seed': labels.pop('seed', seed),
         'controller': controller,

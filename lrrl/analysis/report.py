@@ -80,6 +80,8 @@ def build_report(
                 )
             if not by_method:
                 continue
+            if estimates.MINATAR_SCALE in label and estimates.MINATAR_NOTE not in notes:
+                notes.append(estimates.MINATAR_NOTE)
             matrices, aggregate, improvement, group_notes = estimates.group_estimates(
                 group_name, by_method, lrrl_methods, reps, seed
             )

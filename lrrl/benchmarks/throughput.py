@@ -1,12 +1,12 @@
 """What LRRL costs, measured side by side: the library behind ``python -m lrrl.bench``.
 
-Four measurements:
+Five measurements, each for every agent in ``settings.agents``:
 
 1. Throughput, A/B: stock Dopamine TF DQN or IQN (Dopamine's own agent class in
-   Dopamine's ``Runner``; or its JAX PPO on a MuJoCo task), the harness with a fixed rate (``LRRLRunner`` +
+   Dopamine's ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
    ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
    over K(5) (adds the bandit), identical settings (``lrrl.benchmarks.variants``),
-   on a real Atari game on this machine. The three live in one process, each
+   on a real Atari or MinAtar game (``settings.env``) on this machine. The three live in one process, each
    in its own TF graph, and run blocks of training steps in turn,
    ``settings.rounds`` times, so that machine noise hits all three alike; a
    ratio is taken per round.
@@ -17,6 +17,10 @@ Four measurements:
    resident memory and the time from launch to its first training step.
 4. Scaling: 1 … N concurrent processes each training the LRRL agent; the
    aggregate agent steps per second against N × one process.
+5. The environment alone (the ceiling of any agent): a uniform random policy
+   steps each game of ``settings.environment_games`` for whole episodes;
+   its steps per second, and its mean return (MinAtar's reference random
+   scores, ``lrrl/data/minatar_reference_scores.csv``, come from here).
 
 No timing is asserted anywhere: the benchmark reports, the tests check
 correctness. Progress lines go to ``log``.
@@ -37,16 +41,18 @@ import numpy as np
 
 from lrrl.benchmarks import variants
 from lrrl.control import bandits
+from lrrl.experiment import seeding
 
-PARTS = ('throughput', 'bandit', 'memory', 'scaling')
+PARTS = ('throughput', 'bandit', 'memory', 'scaling', 'environment')
 
 
 @dataclasses.dataclass
 class BenchSettings:
     """What to measure, and how long (the flags of ``python -m lrrl.bench``)."""
 
-    agent: str = 'dqn'
+    agents: tuple = ('dqn',)
     game: str = 'Pong'
+    env: str = 'atari'
     block_steps: int = 2000
     rounds: int = 5
     warmup_steps: int = 2000
@@ -54,6 +60,62 @@ class BenchSettings:
     replay_capacity: int = 100000
     memory_steps: int = 3000
     scaling_steps: int = 3000
+    epsilon_decay_period: int = None
+    environment_games: tuple = ()
+    environment_episodes: int = 200
+    seed: int = 0
+
+
+def bench_settings(agents, env='atari', game=None, environment_games=None, environment_episodes=None, **kwargs):
+    """``BenchSettings`` from the command's flags, checked, with each environment's defaults filled in."""
+    from lrrl import errors  # pylint: disable=g-import-not-at-top
+    from lrrl.experiment import environments  # pylint: disable=g-import-not-at-top
+
+    agents = tuple(agents)
+    unknown = [a for a in agents if a not in variants.AGENT_SETUPS]
+    if unknown or not agents:
+        raise errors.ConfigError(
+            f'--agent={",".join(agents)} is not allowed: it must list one or more of '
+            f'{", ".join(variants.AGENT_SETUPS)}.'
+        )
+    if env == 'minatar':
+        game = game or 'breakout'
+        environment_games = tuple(environment_games or environments.MINATAR_GAMES)
+        for name in (game, *environment_games):
+            if name not in environments.MINATAR_GAMES:
+                raise errors.ConfigError(
+                    f'--game/--environment_games: {name!r} is not a MinAtar game: it must be one of '
+                    f'{", ".join(environments.MINATAR_GAMES)}.'
+                )
+    else:
+        game = game or 'Pong'
+        environment_games = tuple(environment_games or (game,))
+    if environment_episodes is None:
+        environment_episodes = 200 if env == 'minatar' else 10
+    return BenchSettings(
+        agents=agents,
+        env=env,
+        game=game,
+        environment_games=environment_games,
+        environment_episodes=environment_episodes,
+        **kwargs,
+    )
+
+
+def check_reference_scores_out(settings, skip):
+    """Reference scores come from the MinAtar environment-alone part: refused before anything runs otherwise."""
+    from lrrl import errors  # pylint: disable=g-import-not-at-top
+
+    if settings.env != 'minatar' or 'environment' in skip:
+        raise errors.ConfigError('--reference_scores_out needs --env=minatar and the environment part (not in --skip).')
+
+
+def write_reference_scores(path, results, settings):
+    """MinAtar's random-policy reference scores from the environment-alone part (``lrrl.analysis.normalization``)."""
+    from lrrl.analysis import normalization  # pylint: disable=g-import-not-at-top
+
+    check_reference_scores_out(settings, ())
+    normalization.write_minatar_reference_scores(path, results['environment'], results['command'], results['date'])
 
 
 def _silent(line):
@@ -63,54 +125,63 @@ def _silent(line):
 LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 
 
-def measure_throughput(base_dir, settings, log=_silent):
+def measure_throughput(base_dir, settings, agent, log=_silent):
     import tensorflow as tf
 
-    names = variants.variants_of(settings.agent)
     runners = {}
-    for variant in names:
+    for variant in variants.VARIANTS:
         graph = tf.Graph()
         with graph.as_default():
             runners[variant] = variants.build_runner(
                 variant,
-                settings.agent,
-                os.path.join(base_dir, variant),
+                agent,
+                os.path.join(base_dir, agent, variant),
                 settings.game,
                 settings.replay_capacity,
                 settings.min_replay_history,
+                settings.env,
+                settings.epsilon_decay_period,
             )
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
-        log(f'warmed up {variant}')
-    rates = {v: [] for v in names}
-    # Steps per second of this process's CPU time: on a shared machine, the
-    # time other processes hold the core is not counted against a variant.
-    cpu_rates = {v: [] for v in names}
+        log(f'{agent}: warmed up {variant}')
+    rates = {v: [] for v in variants.VARIANTS}
+    cpu_rates = {v: [] for v in variants.VARIANTS}
     episode_seconds = []
     for r in range(settings.rounds):
-        order = names if r % 2 == 0 else names[::-1]
+        order = variants.VARIANTS if r % 2 == 0 else variants.VARIANTS[::-1]
         for variant in order:
-            cpu_start = time.process_time()
-            steps, seconds, episodes = variants.train_steps(runners[variant], settings.block_steps)
-            cpu_rates[variant].append(steps / (time.process_time() - cpu_start))
+            steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], settings.block_steps)
             rates[variant].append(steps / seconds)
+            cpu_rates[variant].append(steps / cpu_seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
-        log(f'round {r + 1}/{settings.rounds}: ' + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s' for v in names))
-    stock = runners['stock']._agent
-    update_period = stock.update_period
+        log(
+            f'{agent} round {r + 1}/{settings.rounds}: '
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in variants.VARIANTS)
+        )
+    update_period = runners['stock']._agent.update_period
+    run_steps = _configured_run_steps(settings.env, agent)
     for runner in runners.values():
-        if hasattr(runner._agent, '_sess'):
-            runner._agent._sess.close()
-    result = {
+        runner._agent._sess.close()
+    return {
         'steps_per_second': rates,
         'steps_per_cpu_second': cpu_rates,
         'episode_seconds': episode_seconds,
         'update_period': update_period,
+        'run_agent_steps': run_steps,
     }
-    if settings.agent == 'ppo':
-        result['minibatches_per_update'] = stock.num_epochs * stock.update_period // stock.batch_size
-    return result
+
+
+def _configured_run_steps(env, agent):
+    """Agent steps of one run of the agent file as shipped (Runner.num_iterations x training_steps)."""
+    from lrrl.analysis import gin_text  # pylint: disable=g-import-not-at-top
+    from lrrl import gin_files  # pylint: disable=g-import-not-at-top
+
+    bindings = gin_text.read_gin_bindings(gin_files.resolve(variants.AGENT_FILES[env][agent]))
+    return int(gin_text.binding_value(bindings, 'Runner.num_iterations')) * int(
+        gin_text.binding_value(bindings, 'Runner.training_steps')
+    )
 
 
 def measure_bandit(arms, log=_silent):
@@ -132,7 +203,44 @@ def measure_bandit(arms, log=_silent):
     return costs
 
 
-def _worker_command(kind, variant, capacity, steps, settings, threads=0):
+def measure_environment(settings, log=_silent):
+    """A uniform random policy on each game alone: steps per second and returns over whole episodes."""
+    results = {}
+    for game in settings.environment_games:
+        environment = variants.make_environment(settings.env, game)
+        seeding.seed_environment(environment, settings.seed)
+        rng = np.random.default_rng(settings.seed)
+        num_actions = environment.action_space.n
+        returns, lengths = [], []
+        start = time.perf_counter()
+        while len(returns) < settings.environment_episodes:
+            environment.reset()
+            total, length = 0.0, 0
+            while True:
+                _, reward, _, _ = environment.step(int(rng.integers(num_actions)))
+                total += reward
+                length += 1
+                if environment.game_over:
+                    break
+            returns.append(total)
+            lengths.append(length)
+        seconds = time.perf_counter() - start
+        returns = np.asarray(returns, dtype=float)
+        results[game] = {
+            'steps_per_second': float(np.sum(lengths) / seconds),
+            'episodes': len(returns),
+            'mean_return': float(returns.mean()),
+            'sem_return': float(returns.std(ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else float('nan'),
+            'mean_length': float(np.mean(lengths)),
+        }
+        log(
+            f'environment alone, {game}: {results[game]["steps_per_second"]:.0f} steps/s, random policy return '
+            f'{results[game]["mean_return"]:.3f} ± {results[game]["sem_return"]:.3f} over {len(returns)} episodes'
+        )
+    return results
+
+
+def _worker_command(kind, variant, capacity, steps, settings, agent, threads=0):
     return [
         sys.executable,
         '-m',
@@ -140,9 +248,11 @@ def _worker_command(kind, variant, capacity, steps, settings, threads=0):
         f'--worker={kind}',
         f'--variant={variant}',
         f'--capacity={capacity}',
-        f'--agent={settings.agent}',
+        f'--agent={agent}',
+        f'--env={settings.env}',
         f'--game={settings.game}',
         f'--min_replay_history={settings.min_replay_history}',
+        *([f'--epsilon_decay_period={settings.epsilon_decay_period}'] if settings.epsilon_decay_period else []),
         f'--memory_steps={steps}',
         f'--threads={threads}',
     ]
@@ -160,22 +270,22 @@ def _worker_result(process):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure_memory(capacities, settings, log=_silent):
+def measure_memory(capacities, settings, agent, log=_silent):
     results = []
     for capacity in capacities:
         for variant in ('stock', 'lrrl'):
             result = _worker_result(
-                _run_worker(_worker_command('memory', variant, capacity, settings.memory_steps, settings))
+                _run_worker(_worker_command('memory', variant, capacity, settings.memory_steps, settings, agent))
             )
             results.append(result)
             log(
-                f'memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
+                f'{agent} memory {variant} capacity {capacity}: peak RSS {result["peak_rss_mb"]:.0f} MB, '
                 f'first training step after {result["startup_seconds"]:.1f} s'
             )
     return results
 
 
-def measure_scaling(max_concurrent, settings, log=_silent):
+def measure_scaling(max_concurrent, settings, agent, log=_silent):
     """N = 1 … max_concurrent processes, each with the same share of the cores.
 
     Every process gets cores // max_concurrent TF threads (intra-op; one
@@ -188,14 +298,16 @@ def measure_scaling(max_concurrent, settings, log=_silent):
     for n in range(1, max_concurrent + 1):
         processes = [
             _run_worker(
-                _worker_command('scaling', 'lrrl', settings.replay_capacity, settings.scaling_steps, settings, threads),
+                _worker_command(
+                    'scaling', 'lrrl', settings.replay_capacity, settings.scaling_steps, settings, agent, threads
+                ),
                 env,
             )
             for _ in range(n)
         ]
         rates = [_worker_result(p)['steps_per_second'] for p in processes]
         results[n] = {'threads': threads, 'steps_per_second': rates}
-        log(f'{n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)')
+        log(f'{agent}: {n} concurrent: {sum(rates):.1f} steps/s in total ({threads} TF threads each)')
     return results
 
 
@@ -221,9 +333,17 @@ def run_worker(kind, settings, variant, capacity):
     import tensorflow as tf
 
     launched = float(os.environ.get(LAUNCH_TIME_ENV, time.time()))
+    (agent,) = settings.agents
     with tempfile.TemporaryDirectory() as base_dir:
         runner = variants.build_runner(
-            variant, settings.agent, base_dir, settings.game, capacity, settings.min_replay_history
+            variant,
+            agent,
+            base_dir,
+            settings.game,
+            capacity,
+            settings.min_replay_history,
+            settings.env,
+            settings.epsilon_decay_period,
         )
         first_step = {}
         agent = runner._agent
@@ -236,7 +356,7 @@ def run_worker(kind, settings, variant, capacity):
         agent.begin_episode = begin_episode
         if kind == 'scaling':
             variants.train_steps(runner, settings.min_replay_history + 500)
-        steps, seconds, _ = variants.train_steps(runner, settings.memory_steps)
+        steps, seconds, _, _ = variants.train_steps(runner, settings.memory_steps)
         del tf
         result = {
             'variant': variant,
@@ -278,107 +398,129 @@ def training_device():
     return 'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'
 
 
+def _names(settings):
+    return ', '.join(a.upper() for a in settings.agents)
+
+
+def _throughput_lines(agent, t, settings, device):
+    upper = agent.upper()
+    stock = np.asarray(t['steps_per_second']['stock'])
+    cpu = t.get('steps_per_cpu_second')
+    lines = [
+        f'## Throughput, A/B ({upper}, {settings.env} {settings.game}, {device}, {settings.rounds} rounds of '
+        f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
+        f'steps, a gradient update every {t["update_period"]} agent steps)',
+        '',
+        '| variant | agent steps/s (median, min–max) | ratio to stock per round (median, min–max) |'
+        + (' agent steps per CPU-second (median) | CPU ratio to stock per round (median, min–max) |' if cpu else ''),
+        '|---|---|---|' + ('---|---|' if cpu else ''),
+    ]
+    for variant, label in (
+        ('stock', f'stock Dopamine {upper}'),
+        ('fixed', 'harness, fixed rate'),
+        ('lrrl', 'harness, LRRL over K(5)'),
+    ):
+        rates = np.asarray(t['steps_per_second'][variant])
+        median, low, high = _spread(rates)
+        ratio = _spread(rates / stock)
+        line = f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+        if cpu:
+            cpu_rates = np.asarray(cpu[variant])
+            cpu_ratio = _spread(cpu_rates / np.asarray(cpu['stock']))
+            line += f' {np.median(cpu_rates):.1f} | {cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f}) |'
+        lines.append(line)
+    episode = float(np.median(t['episode_seconds']))
+    lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
+    if settings.epsilon_decay_period:
+        lines += [
+            f"Epsilon decays over {settings.epsilon_decay_period} agent steps (not the agent file's), so the "
+            'blocks act greedily, with one forward pass per step, as most steps of a run do.',
+            '',
+        ]
+    if cpu and t.get('run_agent_steps'):
+        minutes = t['run_agent_steps'] / float(np.median(cpu['lrrl'])) / 60
+        lines += [
+            f"One run of the agent file as shipped ({t['run_agent_steps']:,} agent steps) at the LRRL variant's "
+            f'median agent steps per CPU-second: **{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
+            '',
+        ]
+    if cpu:
+        lines += [
+            "Steps per CPU-second divide by the process's CPU time (all its threads) in the same block: on a "
+            'shared machine, wall-clock blocks also count the time other processes held the cores.',
+            '',
+        ]
+    return lines
+
+
 def report(results, settings):
     """The Markdown report: the machine, the command, the tables."""
     lines = [
-        f'# Benchmark: what LRRL costs ({settings.agent.upper()} agent)',
+        f'# Benchmark: what LRRL costs ({_names(settings)} on {settings.env} {settings.game})',
         '',
         f'Machine: {results["machine"]}.',
         f'Command: `{results["command"]}` ({results["date"]}).',
         '',
     ]
-    if 'throughput' in results:
-        t = results['throughput']
-        stock = np.asarray(t['steps_per_second']['stock'])
-        if settings.agent == 'ppo':
-            warm_up = f'warm-up {settings.warmup_steps} steps per variant'
-            updates = (
-                f'a PPO update ({t["minibatches_per_update"]} minibatch steps) every {t["update_period"]} '
-                'environment steps'
-            )
-            updates_column = 'PPO updates/s'
-            update_digits = 3
-        else:
-            warm_up = f'replay warm-up {settings.min_replay_history} steps'
-            updates = f'a gradient update every {t["update_period"]} agent steps'
-            updates_column = 'gradient updates/s'
-            update_digits = 1
+    for agent, t in results.get('throughput', {}).items():
+        lines += _throughput_lines(agent, t, settings, results['device'])
+    if 'environment' in results:
         lines += [
-            f'## Throughput, A/B ({settings.agent.upper()}, {settings.game}, {results["device"]}, {settings.rounds} rounds of '
-            f'>= {settings.block_steps} training steps per variant, {warm_up}, {updates})',
+            f'## The environment alone ({settings.env}, a uniform random policy, whole episodes, sticky actions on)',
             '',
-            f'| variant | agent steps/s (median, min–max) | {updates_column} '
-            '| ratio to stock per round (median, min–max) | ratio to stock per round, CPU time (median, min–max) |',
+            '| game | env steps/s | episodes | mean return ± s.e. | mean episode length |',
             '|---|---|---|---|---|',
         ]
-        cpu_rates = t.get('steps_per_cpu_second')
-        labels = {
-            'stock': f'stock Dopamine {settings.agent.upper()}',
-            'fixed': 'harness, fixed rate',
-            'lrrl': 'harness, LRRL over K(5)',
-            'lrrl_preprocessing': 'harness, LRRL over K(5), with PPO preprocessing',
-        }
-        for variant in variants.variants_of(settings.agent):
-            label = labels[variant]
-            rates = np.asarray(t['steps_per_second'][variant])
-            median, low, high = _spread(rates)
-            ratio = _spread(rates / stock)
-            cpu = 'n/a'
-            if cpu_rates:
-                cpu_ratio = _spread(np.asarray(cpu_rates[variant]) / np.asarray(cpu_rates['stock']))
-                cpu = f'{cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f})'
+        for game, e in results['environment'].items():
             lines.append(
-                f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {median / t["update_period"]:.{update_digits}f} | '
-                f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) | {cpu} |'
+                f'| {game} | {e["steps_per_second"]:.0f} | {e["episodes"]} | '
+                f'{e["mean_return"]:.3f} ± {e["sem_return"]:.3f} | {e["mean_length"]:.1f} |'
             )
-        lines += [
-            '',
-            'A ratio is taken per round (the variants run one block each, in alternating order); the CPU-time '
-            "ratio counts only this process's CPU time, so it is not moved by other processes on a shared machine.",
-        ]
-        if settings.agent == 'ppo':
-            lines += [
-                '',
-                'Stock and the fixed-rate harness start from the same weights and the same environment seed and '
-                'follow the same trajectory (tests/benchmarks/test_bench.py): their ratio is the harness alone. '
-                'The LRRL variants train at other rates, so their policies, and the MuJoCo contacts simulated, '
-                'differ too; the preprocessing variant adds observation and reward statistics per step.',
-            ]
         lines.append('')
+        if settings.game in results['environment'] and results.get('throughput'):
+            ceiling = results['environment'][settings.game]['steps_per_second']
+            shares = ', '.join(
+                f'{agent.upper()} {float(np.median(t["steps_per_second"]["lrrl"])) / ceiling:.3f}'
+                for agent, t in results['throughput'].items()
+            )
+            lines += [f'LRRL agent steps/s as a share of the environment alone on {settings.game}: {shares}.', '']
     if 'bandit' in results:
-        episode = float(np.median(results['throughput']['episode_seconds'])) if 'throughput' in results else None
+        episodes = [float(np.median(t['episode_seconds'])) for t in results.get('throughput', {}).values()]
+        episode = min(episodes) if episodes else None
         lines += ['## Bandit cost per update (Exp3Bandit.update + select_arm, best of 5)', '']
         lines += ['| K arms | µs per update | share of one training episode |', '|---|---|---|']
         for k, cost in results['bandit'].items():
             share = f'{cost * 1e-6 / episode:.2e}' if episode else 'n/a'
             lines.append(f'| {k} | {cost:.1f} | {share} |')
         if episode:
-            lines.append(f'\nOne {settings.game} training episode took {episode:.2f} s (median, LRRL variant above).')
+            lines.append(f'\nShare of the shortest median training episode above ({episode:.3f} s).')
         lines.append('')
-    if 'memory' in results:
+    for agent, memory in results.get('memory', {}).items():
         lines += [
-            f'## Peak memory and startup ({settings.game}, one fresh process each, {settings.memory_steps} training steps)',
+            f'## Peak memory and startup ({agent.upper()}, {settings.game}, one fresh process each, '
+            f'{settings.memory_steps} training steps)',
             '',
             '| replay capacity | variant | peak RSS (MB) | launch to first training step (s) |',
             '|---|---|---|---|',
         ]
-        for r in results['memory']:
+        for r in memory:
             lines.append(f'| {r["capacity"]} | {r["variant"]} | {r["peak_rss_mb"]:.0f} | {r["startup_seconds"]:.1f} |')
         lines += [
             '',
             'Dopamine allocates the replay arrays up front but the pages are touched as the '
-            f'buffer fills, so after {settings.memory_steps} steps a 1M-capacity buffer holds only those steps.',
+            f'buffer fills, so after {settings.memory_steps} steps a large buffer holds only those steps.',
             '',
         ]
-    if 'scaling' in results:
-        one = float(np.mean(results['scaling'][1]['steps_per_second']))
+    for agent, scaling in results.get('scaling', {}).items():
+        one = float(np.mean(scaling[1]['steps_per_second']))
         lines += [
-            f'## Concurrent runs (LRRL agent, {settings.game}, {settings.scaling_steps} timed steps each after warm-up)',
+            f'## Concurrent runs (LRRL {agent.upper()}, {settings.game}, {settings.scaling_steps} timed steps each '
+            'after warm-up)',
             '',
             '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',
             '|---|---|---|---|',
         ]
-        for n, measured in results['scaling'].items():
+        for n, measured in scaling.items():
             rates = measured['steps_per_second']
             lines.append(f'| {n} | {measured["threads"]} | {sum(rates):.1f} | {sum(rates) / (int(n) * one):.2f} |')
         lines.append('')
@@ -394,7 +536,7 @@ def run(
     command='',
     log=_silent,
 ):
-    """Every measurement not in ``skip``; returns the results (``report`` formats them)."""
+    """Every measurement not in ``skip``, for every agent; returns the results (``report`` formats them)."""
     from lrrl import errors  # pylint: disable=g-import-not-at-top
 
     unknown = set(skip) - set(PARTS)
@@ -402,24 +544,28 @@ def run(
         raise errors.ConfigError(
             f'--skip={",".join(skip)}: unknown part(s) {sorted(unknown)}; allowed: {", ".join(PARTS)}.'
         )
-    if settings.agent == 'ppo' and not {'memory', 'scaling'} <= set(skip):
-        raise errors.ConfigError(
-            f'--agent=ppo --skip={",".join(skip)}: add memory,scaling to --skip. The PPO bench measures throughput '
-            "and the bandit's cost: PPO's buffer holds one rollout, so there is no replay capacity to vary."
-        )
     results = {
         'machine': machine_description(),
         'command': command,
         'date': time.strftime('%Y-%m-%d'),
         'device': training_device(),
+        'env': settings.env,
+        'game': settings.game,
     }
-    with tempfile.TemporaryDirectory() as base_dir:
+    if 'environment' not in skip and settings.environment_games:
+        results['environment'] = measure_environment(settings, log)
+    for agent in settings.agents:
         if 'throughput' not in skip:
-            results['throughput'] = measure_throughput(base_dir, settings, log)
+            with tempfile.TemporaryDirectory() as base_dir:
+                results.setdefault('throughput', {})[agent] = measure_throughput(base_dir, settings, agent, log)
+        if 'memory' not in skip:
+            results.setdefault('memory', {})[agent] = measure_memory(
+                [int(c) for c in memory_capacities], settings, agent, log
+            )
+        if 'scaling' not in skip:
+            results.setdefault('scaling', {})[agent] = measure_scaling(
+                max_concurrent or os.cpu_count() or 1, settings, agent, log
+            )
     if 'bandit' not in skip:
         results['bandit'] = measure_bandit([int(k) for k in bandit_arms], log)
-    if 'memory' not in skip:
-        results['memory'] = measure_memory([int(c) for c in memory_capacities], settings, log)
-    if 'scaling' not in skip:
-        results['scaling'] = measure_scaling(max_concurrent or os.cpu_count() or 1, settings, log)
     return results

@@ -14,9 +14,16 @@ divergence policy) is shared with the JAX PPO agent: ``lrrl.experiment.rate_cont
 This module holds the TensorFlow part. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
-Divergence: a rate can make the loss, then the weights, non-finite. After
-every training episode (not every step: one session call per episode, no
-per-step host sync) the agent checks that its online weights are finite; the
+Cost on small agents (MinAtar: episodes of 10-40 steps; docs/minatar.md,
+results/bench/minatar.md): a new rate is written to the graph just before the
+next gradient update, not when the episode ends, so a fixed rate costs no
+session call at all and an arm that changes several times between two updates
+costs one write; the write and the check below are prebuilt session callables.
+
+Divergence: a rate can make the loss, then the weights, non-finite. At the
+end of a training episode, once at least ``divergence_check_period`` agent
+steps (default 1,000) have passed since the last check (not every step: no
+per-step host sync), the agent checks that its online weights are finite; the
 runner checks again before each checkpoint. Non-finite weights raise
 ``errors.Divergence`` naming the agent step and the rate in use, so the run stops
 before NaN weights can overwrite a good checkpoint — unless
@@ -57,7 +64,14 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
     """
 
     def __init__(
-        self, sess, num_actions, learning_rate_controller=None, optimizer_class=None, stop_on_divergence=True, **kwargs
+        self,
+        sess,
+        num_actions,
+        learning_rate_controller=None,
+        optimizer_class=None,
+        stop_on_divergence=True,
+        divergence_check_period=1000,
+        **kwargs,
     ):
         optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         if isinstance(optimizer_class, tf.compat.v1.train.Optimizer):
@@ -72,11 +86,15 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
             num_actions,
             learning_rate_controller=learning_rate_controller,
             stop_on_divergence=stop_on_divergence,
+            divergence_check_period=divergence_check_period,
             **kwargs,
         )
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
+        # Callables skip session.run's per-call fetch and feed handling.
+        self._write_rate = self._sess.make_callable(self._assign_learning_rate, feed_list=[self._learning_rate_ph])
+        self._run_weights_finite = self._sess.make_callable(self._weights_finite)
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(
@@ -97,19 +115,21 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
 
     def _train_step(self):
         self.advance_learning_rate_if_due()
+        # Dopamine updates at the steps that are multiples of update_period (once its replay is warm).
+        if self.training_steps % self.update_period == 0:
+            self.write_pending_rate()
         super()._train_step()
 
     def _set_optimizer_rate(self, rate):
         """One assign op (no new ops in the graph)."""
-        self._sess.run(self._assign_learning_rate, {self._learning_rate_ph: rate})
+        self._write_rate(rate)
 
-    def get_learning_rate(self):
-        """The rate in the graph (what the optimizer uses)."""
+    def _read_optimizer_rate(self):
         return float(self._sess.run(self.learning_rate))
 
     def weights_are_finite(self):
         """One session call over the online network's weights."""
-        return bool(self._sess.run(self._weights_finite))
+        return bool(self._run_weights_finite())
 
 
 @gin.configurable
@@ -133,6 +153,7 @@ def create_agent(
     learning_rate_controller=None,
     optimizer_class=None,
     stop_on_divergence=True,
+    divergence_check_period=1000,
     summary_writer=None,
     debug_mode=False,
     seed=None,
@@ -148,6 +169,8 @@ def create_agent(
         parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
       stop_on_divergence: raise ``errors.Divergence`` when the weights become
         non-finite (default); False only warns and trains on.
+      divergence_check_period: agent steps at least between two checks of the
+        weights at episode ends (the runner also checks before each checkpoint).
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
       seed: seeds the PPO agent's JAX generator (initial weights, sampled
@@ -162,6 +185,7 @@ def create_agent(
             learning_rate_controller=learning_rate_controller,
             optimizer_class=optimizer_class,
             stop_on_divergence=stop_on_divergence,
+            divergence_check_period=divergence_check_period,
             seed=seed,
             summary_writer=summary_writer if debug_mode else None,
         )
@@ -171,5 +195,6 @@ def create_agent(
         learning_rate_controller=learning_rate_controller,
         optimizer_class=optimizer_class,
         stop_on_divergence=stop_on_divergence,
+        divergence_check_period=divergence_check_period,
         summary_writer=summary_writer if debug_mode else None,
     )

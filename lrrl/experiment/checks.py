@@ -33,6 +33,7 @@ from lrrl import run_folder
 from lrrl import validation
 from lrrl.control import controllers
 from lrrl.experiment import agents
+from lrrl.experiment import environments
 from lrrl.experiment import networks  # noqa: F401  (registers the dense IQN networks with gin)
 from lrrl.experiment import optimizers
 from lrrl.experiment import ppo
@@ -154,6 +155,12 @@ def _check_environment(schedule, agent_name):
                 'such as --gin_bindings="atari_lib.create_atari_environment.game_name=\'Pong\'".'
             )
         _one_of('create_atari_environment.game_name', game, atari_games(), 'an Atari game that ale-py ships:')
+    elif name == environments.create_minatar_environment.__name__:
+        # The game first (it needs nothing installed), then the optional package.
+        game = _bound('create_minatar_environment.game_name')
+        _one_of('create_minatar_environment.game_name', game, environments.MINATAR_GAMES, 'a MinAtar game:')
+        environments.check_settings(game, _bound('create_minatar_environment.sticky_action_prob', 0.25))
+        environments.require_minatar()
     elif name == gym_lib.create_gym_environment.__name__:
         env_name = _bound('create_gym_environment.environment_name')
         version = _bound('create_gym_environment.version', 'v0')

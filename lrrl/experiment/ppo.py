@@ -169,7 +169,7 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
       learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (see
         ``optax_optimizer``); default Adam.
-      stop_on_divergence: see ``rate_control.LearningRateControl``.
+      stop_on_divergence, divergence_check_period: see ``rate_control.LearningRateControl``.
       feedback: 'iteration' or 'episode' (see the module doc).
       normalize_observations: normalise observations by running statistics.
       normalize_rewards: scale rewards by the running spread of the discounted return.
@@ -185,6 +185,7 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
         learning_rate_controller=None,
         optimizer_class=None,
         stop_on_divergence=True,
+        divergence_check_period=1000,
         feedback='iteration',
         normalize_observations=False,
         normalize_rewards=False,
@@ -209,6 +210,7 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
             action_limits,
             learning_rate_controller=learning_rate_controller,
             stop_on_divergence=stop_on_divergence,
+            divergence_check_period=divergence_check_period,
             **kwargs,
         )
 
@@ -231,7 +233,7 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
         hyperparams = dict(injected_state.hyperparams, learning_rate=jnp.asarray(rate, dtype=jnp.float32))
         self.optimizer_state = (clip_state, injected_state._replace(hyperparams=hyperparams))
 
-    def get_learning_rate(self):
+    def _read_optimizer_rate(self):
         return float(self.optimizer_state[1].hyperparams['learning_rate'])
 
     def weights_are_finite(self):
@@ -250,11 +252,12 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
             self._report_return(float(np.mean(self._iteration_returns)))
         self._iteration_returns = []
         self._updates_done += 1
+        self.write_pending_rate()
 
     def end_training_episode(self, episode_return):
         if self.feedback == 'episode':
             return super().end_training_episode(episode_return)
-        self.check_weights_finite()
+        self.check_weights_if_due()
         if self._updates_done > 0:
             self._iteration_returns.append(float(episode_return))
         return self.learning_rate_controller.rate
@@ -326,7 +329,15 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
         return restored
 
 
-def create_ppo_agent(environment, learning_rate_controller, optimizer_class, stop_on_divergence, seed, summary_writer):
+def create_ppo_agent(
+    environment,
+    learning_rate_controller,
+    optimizer_class,
+    stop_on_divergence,
+    divergence_check_period,
+    seed,
+    summary_writer,
+):
     """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space (Dopamine's factory misses ``action_limits``)."""
     action_space = environment.action_space
     if not isinstance(action_space, gymnasium.spaces.Box):
@@ -341,6 +352,7 @@ def create_ppo_agent(environment, learning_rate_controller, optimizer_class, sto
         learning_rate_controller=learning_rate_controller,
         optimizer_class=optimizer_class,
         stop_on_divergence=stop_on_divergence,
+        divergence_check_period=divergence_check_period,
         seed=seed,
         summary_writer=summary_writer,
     )

@@ -10,9 +10,15 @@ DQN/IQN agents (``lrrl.experiment.agents``) and the JAX PPO agent
   moves with time; for the others the per-step cost is one comparison);
 - the runner hands it each training episode's raw return
   (``end_training_episode``), which goes to ``controller.end_episode``;
-- a rate that changed is applied with ``set_learning_rate`` — the one part a
-  framework must supply, with ``get_learning_rate`` and ``weights_are_finite``;
-- the divergence policy: non-finite weights raise ``errors.Divergence`` (or,
+- a rate that changed is written to the optimizer just before the next
+  gradient update (``write_pending_rate``, which the agent calls there), not
+  when the episode ends: a fixed rate costs nothing, and an arm that changes
+  several times between two updates costs one write. Writing the rate
+  (``_set_optimizer_rate``), reading it back and checking the weights are the
+  parts a framework supplies;
+- the divergence policy: at the end of a training episode, once at least
+  ``divergence_check_period`` agent steps have passed since the last check,
+  the weights are checked; non-finite weights raise ``errors.Divergence`` (or,
   with ``stop_on_divergence=False``, warn once);
 - the controller's state rides in Dopamine's checkpoint bundle and is
   restored with the agent, which then applies the restored rate.
@@ -28,6 +34,7 @@ from absl import logging
 
 from lrrl import errors
 from lrrl import run_folder
+from lrrl import validation
 from lrrl.control import controllers
 
 # Key of the controller's state in Dopamine's bundle. It must not name an agent
@@ -42,14 +49,24 @@ class LearningRateControl:
       learning_rate_controller: a ``controllers.LearningRateController``.
       stop_on_divergence: raise ``errors.Divergence`` when the weights become
         non-finite (default); False only warns, once, and trains on.
+      divergence_check_period: agent steps at least between two checks of the
+        weights at episode ends (the runner also checks before each checkpoint).
       *args, **kwargs: for the Dopamine agent.
 
-    A subclass supplies ``_set_optimizer_rate(rate)``, ``get_learning_rate()``
-    and ``weights_are_finite()``, and calls ``advance_learning_rate_if_due()``
-    once per training step.
+    A subclass supplies ``_set_optimizer_rate(rate)``, ``_read_optimizer_rate()``
+    and ``weights_are_finite()``, calls ``advance_learning_rate_if_due()`` once
+    per training step and ``write_pending_rate()`` just before each gradient
+    update.
     """
 
-    def __init__(self, *args, learning_rate_controller=None, stop_on_divergence=True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        learning_rate_controller=None,
+        stop_on_divergence=True,
+        divergence_check_period=1000,
+        **kwargs,
+    ):
         if not isinstance(learning_rate_controller, controllers.LearningRateController):
             raise TypeError(
                 f'{type(self).__name__} needs a learning_rate_controller (e.g. '
@@ -57,11 +74,16 @@ class LearningRateControl:
             )
         self.learning_rate_controller = learning_rate_controller
         self.stop_on_divergence = stop_on_divergence
+        self._divergence_check_period = validation.check_agent_steps(
+            'lrrl.create_agent.divergence_check_period', divergence_check_period
+        )
+        self._next_divergence_check = 0
         self._next_rate_update = 0
         self._divergence_reported = False
         super().__init__(*args, **kwargs)
         # The framework built its optimizer with the controller's rate at that time.
         self._applied_rate = learning_rate_controller.rate
+        self._pending_rate = None
 
     # --- what a framework supplies ------------------------------------------
 
@@ -69,7 +91,7 @@ class LearningRateControl:
         """Puts ``rate`` into the optimizer, for its next update on."""
         raise NotImplementedError
 
-    def get_learning_rate(self):
+    def _read_optimizer_rate(self):
         """The rate the optimizer holds (read back from the framework)."""
         raise NotImplementedError
 
@@ -85,9 +107,20 @@ class LearningRateControl:
     # --- the shared wiring ---------------------------------------------------
 
     def set_learning_rate(self, rate):
-        """Sets the rate the optimizer uses from its next update on."""
+        """Writes the rate to the optimizer now."""
         self._set_optimizer_rate(rate)
         self._applied_rate = rate
+        self._pending_rate = None
+
+    def write_pending_rate(self):
+        """Writes a changed rate, if there is one: called just before a gradient update."""
+        if self._pending_rate is not None:
+            self.set_learning_rate(self._pending_rate)
+
+    def get_learning_rate(self):
+        """The rate the optimizer uses at its next update (a pending one is written first)."""
+        self.write_pending_rate()
+        return self._read_optimizer_rate()
 
     def advance_learning_rate_if_due(self):
         """Called once per training step: advances the controller every ``rate_update_period`` steps."""
@@ -102,8 +135,8 @@ class LearningRateControl:
         self._next_rate_update = math.inf if period is None else (step // period + 1) * period
 
     def _apply_rate(self, rate):
-        if rate != self._applied_rate:
-            self.set_learning_rate(rate)
+        """Uses ``rate`` from the next gradient update on (written just before it)."""
+        self._pending_rate = None if rate == self._applied_rate else rate
 
     def check_weights_finite(self):
         """Raises ``errors.Divergence`` if the weights are not finite (see ``stop_on_divergence``)."""
@@ -117,9 +150,15 @@ class LearningRateControl:
             logging.warning('%s', error)
         return False
 
+    def check_weights_if_due(self):
+        """At an episode's end: checks the weights once ``divergence_check_period`` steps have passed."""
+        if self.controller_step >= self._next_divergence_check:
+            self.check_weights_finite()
+            self._next_divergence_check = self.controller_step + self._divergence_check_period
+
     def end_training_episode(self, episode_return):
-        """Reports a training episode's raw return; applies a changed rate."""
-        self.check_weights_finite()
+        """Reports a training episode's raw return; a changed rate is used from the next update."""
+        self.check_weights_if_due()
         return self._report_return(episode_return)
 
     def _report_return(self, feedback):

@@ -20,14 +20,54 @@ def test_bench_writes_a_report_with_the_machine_and_command(tmp_path):
     assert not os.path.exists(tmp_path / 'bench' / 'README.md.tmp')
 
 
+def test_bench_measures_the_minatar_environment_alone_and_writes_reference_scores(tmp_path):
+    from lrrl.analysis import normalization
+
+    out, scores = tmp_path / 'minatar.md', tmp_path / 'reference.csv'
+    result = run_cli(
+        'lrrl.bench',
+        '--env=minatar',
+        '--skip=throughput,memory,scaling,bandit',
+        '--environment_games=breakout,freeway',
+        '--environment_episodes=5',
+        f'--reference_scores_out={scores}',
+        f'--out={out}',
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '| breakout |' in out.read_text() and '| freeway |' in out.read_text()
+    measured = json.loads((tmp_path / 'minatar.json').read_text())['environment']
+    # Freeway lasts 2,500 frames whatever the policy; its random policy rarely crosses.
+    assert measured['freeway']['mean_length'] == pytest.approx(2501, abs=1)
+    assert measured['breakout']['steps_per_second'] > 0
+    random_scores = normalization.minatar_random_scores(str(scores))
+    assert random_scores['Breakout-MinAtar'] == pytest.approx(measured['breakout']['mean_return'], abs=1e-4)
+
+
+def test_bench_refuses_reference_scores_outside_minatar(tmp_path):
+    result = run_cli(
+        'lrrl.bench', '--skip=throughput,memory,scaling,bandit', f'--reference_scores_out={tmp_path}/x.csv'
+    )
+    assert result.returncode == 2 and '--env=minatar' in result.stderr
+    assert not (tmp_path / 'x.csv').exists()
+
+
 def test_bench_refuses_an_unknown_part():
     result = run_cli('lrrl.bench', '--skip=throughput,warp', timeout=300)
     assert result.returncode == 2
     assert 'warp' in result.stderr and 'throughput, bandit, memory, scaling' in result.stderr
 
 
-@pytest.mark.parametrize('agent', ['dqn', 'iqn'])
-def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
+@pytest.mark.parametrize(
+    'agent, env, game',
+    [
+        ('dqn', 'atari', 'Pong'),
+        ('iqn', 'atari', 'Pong'),
+        ('dqn', 'minatar', 'seaquest'),
+        ('iqn', 'minatar', 'seaquest'),
+    ],
+)
+def test_ab_variants_differ_only_in_the_harness(agent, env, game, tmp_path):
     """A fair A/B: stock Dopamine and the harness get the same optimizer, network, replay and agent settings."""
     import tensorflow as tf
 
@@ -36,7 +76,7 @@ def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
     agents = {}
     for variant in variants.VARIANTS:
         with tf.Graph().as_default():
-            runner = variants.build_runner(variant, agent, str(tmp_path / variant), 'Pong', 5000, 300)
+            runner = variants.build_runner(variant, agent, str(tmp_path / variant), game, 5000, 300, env)
         agents[variant] = runner._agent
     stock_class = variants.stock_agent_class(agent)
     assert type(agents['stock']) is stock_class
@@ -53,10 +93,13 @@ def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
             'replay': (type(a._replay), a._replay.memory._replay_capacity, a._replay.batch_size),
             'agent': (a.min_replay_history, a.update_period, a.target_update_period, a.gamma, a.update_horizon),
             'epsilon_train': a.epsilon_train,
+            'observation': (a.observation_shape, a.observation_dtype, a.stack_size),
         }
 
     reference = settings(agents['stock'])
     assert reference['replay'][1] == 5000 and reference['agent'][0] == 300
+    if env == 'minatar':
+        assert reference['observation'] == ((10, 10, 10), tf.uint8, 1)
     for variant in ('fixed', 'lrrl'):
         assert settings(agents[variant]) == reference, variant
     # The fixed variant trains at stock's rate; the LRRL variant at its bandit's arm, which the
@@ -69,47 +112,3 @@ def test_ab_variants_differ_only_in_the_harness(agent, tmp_path):
     assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-7)
     for a in agents.values():
         a._sess.close()
-
-
-def test_ppo_ab_variants_differ_only_in_the_harness(tmp_path):
-    """Stock Dopamine PPO and the harness at a fixed rate, same seed: the same trajectory and the same update."""
-    import jax
-    import numpy as np
-
-    from lrrl.benchmarks import variants
-
-    small = ['PPOAgent.update_period = 256', 'ReplayBuffer.batch_size = 256', 'ReplayBuffer.max_capacity = 256']
-    runners = {
-        variant: variants.build_runner(variant, 'ppo', str(tmp_path / variant), 'Hopper', 0, 0, small)
-        for variant in variants.PPO_VARIANTS
-    }
-    agents = {variant: runner._agent for variant, runner in runners.items()}
-    stock_class = variants.stock_agent_class('ppo')
-    assert type(agents['stock']) is stock_class
-    assert all(
-        type(agents[v]) is not stock_class and isinstance(agents[v], stock_class) for v in variants.PPO_VARIANTS[1:]
-    )
-    assert agents['lrrl_preprocessing']._observation_statistics is not None
-    assert agents['fixed']._observation_statistics is None and agents['lrrl']._return_statistics is None
-
-    for variant in ('stock', 'fixed'):
-        steps, _, _ = variants.train_steps(runners[variant], 300)  # one update, after 256 steps
-        assert steps >= 300
-    weights = {
-        v: np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents[v].network_params)])
-        for v in ('stock', 'fixed')
-    }
-    untrained = np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agents['lrrl'].network_params)])
-    assert np.abs(weights['stock'] - untrained).max() > 1e-4  # the update happened ...
-    np.testing.assert_allclose(weights['fixed'], weights['stock'], rtol=1e-4, atol=1e-6)  # ... alike in both
-    assert agents['fixed'].get_learning_rate() == pytest.approx(3e-4, rel=1e-6)
-    # The runner seeds the controller after the agent is built; the agent applies the
-    # seeded arm's rate at its first training step (with an empty rollout: no update).
-    agents['lrrl']._train_step()
-    assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-6)
-
-
-def test_the_ppo_bench_refuses_the_parts_it_cannot_measure():
-    result = run_cli('lrrl.bench', '--agent=ppo', '--skip=bandit', timeout=300)
-    assert result.returncode == 2
-    assert 'add memory,scaling to --skip' in result.stderr

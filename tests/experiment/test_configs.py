@@ -67,7 +67,8 @@ def completed(config_file):
     """(gin files, bindings) lists that turn ``config_file`` into runnable configs."""
     folder = config_file.split('/')[0]
     if folder == 'agents':
-        game = [PONG] if not any(task in config_file for task in ('cartpole', 'acrobot', 'ppo')) else []
+        own_game = ('cartpole', 'acrobot', 'minatar', 'ppo')  # these files bind their environment's task
+        game = [] if any(name in config_file for name in own_game) else [PONG]
         return [([config_file], game)]
     if folder in ('methods', 'optimizers', 'lrrl'):
         return [([agent, config_file], COMPLETIONS.get(config_file, [])) for agent in CARTPOLE_AGENTS]
@@ -189,7 +190,15 @@ METHOD_EXPECTATIONS = {
 
 
 @pytest.mark.parametrize('method_file', sorted(METHOD_EXPECTATIONS))
-@pytest.mark.parametrize('agent_file, base_rate', [('agents/dqn.gin', 6.25e-5), ('agents/iqn.gin', 5e-5)])
+@pytest.mark.parametrize(
+    'agent_file, base_rate',
+    [
+        ('agents/dqn.gin', 6.25e-5),
+        ('agents/iqn.gin', 5e-5),
+        ('agents/dqn_minatar.gin', 2.5e-4),
+        ('agents/iqn_minatar.gin', 1e-4),
+    ],
+)
 def test_method_files_build_what_they_say_from_the_agents_base_rate(method_file, agent_file, base_rate):
     import gin
 
@@ -197,7 +206,7 @@ def test_method_files_build_what_they_say_from_the_agents_base_rate(method_file,
 
     controller_class, optimizer_name = METHOD_EXPECTATIONS[method_file]
     try:
-        controller = checks.parse_config([agent_file, method_file], [PONG])
+        controller = checks.parse_config([agent_file, method_file], [] if 'minatar' in agent_file else [PONG])
         optimizer = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
     finally:
         gin.clear_config()

@@ -16,6 +16,12 @@ PAPER_GAMES = {
     'table2_schedulers': {'Breakout', 'Seaquest', 'VideoPinball', 'Asteroids'},
     'table3_optimizers': {'Asterix', 'MsPacman', 'SpaceInvaders'},
 }
+# The same comparisons at MinAtar scale (docs/minatar.md): the paper's games MinAtar has.
+MINATAR_GAMES = {
+    'minatar_5m_table1_candidate_sets': {'breakout', 'seaquest', 'asterix', 'space_invaders'},
+    'minatar_5m_table2_schedulers': {'breakout', 'seaquest', 'asterix', 'space_invaders'},
+    'minatar_5m_table3_optimizers': {'asterix', 'space_invaders'},
+}
 
 
 def test_the_three_paper_tables_are_there_with_the_papers_games_and_five_seeds():
@@ -28,6 +34,25 @@ def test_the_three_paper_tables_are_there_with_the_papers_games_and_five_seeds()
         assert {choice.label for choice in game_axis.choices} == games
     # The launcher finds them by name.
     assert spec.find_sweep_file('table2_schedulers').endswith('experiments/table2_schedulers.toml')
+
+
+def test_the_minatar_tables_say_their_scale_and_cost_and_use_the_recentred_sets():
+    from lrrl.experiment import environments
+
+    loaded = {spec.load_sweep(path).name: (spec.load_sweep(path), open(path).read()) for path in EXPERIMENTS}
+    for name, games in MINATAR_GAMES.items():
+        sweep, text = loaded[name]
+        assert sweep.seeds == (0, 1, 2, 3, 4)
+        game_axis = next(axis for axis in sweep.axes if axis.name == 'game')
+        assert {choice.label for choice in game_axis.choices} == games <= set(environments.MINATAR_GAMES)
+        header = text.split('\nname =')[0]
+        assert '5M frames' in header and 'core-' in header and 'do not reproduce' in header
+        # Every LRRL choice keeps its method file (the bandit's settings) and binds a MinAtar set.
+        method_axis = next(axis for axis in sweep.axes if axis.name == 'method')
+        for choice in method_axis.choices:
+            if choice.label.startswith('lrrl') and choice.label != 'lrrl_scheduler_arms':
+                assert any(f.startswith('methods/lrrl_') for f in choice.gin_files)
+                assert any('%MINATAR_' in b for b in choice.gin_bindings)
 
 
 def test_the_mujoco_comparison_has_the_five_tasks_two_methods_and_five_seeds():
@@ -48,6 +73,8 @@ def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
     checked, iterations = spec.validate_runs(first_seed)
     assert len(checked) == len(first_seed)
     # The paper's scale, unless shortened on the command line: 200 Atari iterations of 250k agent steps;
-    # 100 MuJoCo iterations of 10k environment steps; the CPU-scale PPO sweep says its own.
-    assert set(iterations) == {SCALE.get(sweep.name, 200)}
+    # MinAtar: the MinAtar paper's 5M frames (20 iterations); MuJoCo: 100 iterations of 10k environment
+    # steps; the CPU-scale PPO sweep says its own.
+    expected = 20 if sweep.name.startswith('minatar') else SCALE.get(sweep.name, 200)
+    assert set(iterations) == {expected}
     assert not os.listdir(tmp_path)  # checking creates nothing
