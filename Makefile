@@ -12,7 +12,7 @@ venv: $(STAMP)
 $(STAMP): setup.py constraints.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,minatar]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,minatar,mujoco]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

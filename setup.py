@@ -1,4 +1,4 @@
-"""lrrl: LRRL (arXiv 2410.12598) on Dopamine's TF DQN and IQN agents.
+"""lrrl: LRRL (arXiv 2410.12598) on Dopamine's TF DQN and IQN agents and its JAX PPO agent.
 
 The pins are a set that installs together with plain pip on Python 3.11 with
 no GPU (see shared/spec/dopamine-notes.md for why each is where it is);
@@ -53,5 +53,10 @@ setup(
         # configs/agents/*_minatar.gin (docs/minatar.md). GPL-licensed, so kept
         # out of the core install; it pulls seaborn, scipy, pandas, matplotlib.
         'minatar': ['minatar==1.0.15'],
+        # MuJoCo tasks for the PPO agent, through Gymnasium (docs/ppo.md): the
+        # mujoco wheel ships the simulator and the task models, nothing is
+        # downloaded at run time. 3.3.7: newer releases warn about the
+        # Humanoid/Ant models' settotalmass attribute on every load.
+        'mujoco': ['gymnasium[mujoco]==1.4.0', 'mujoco==3.3.7'],
     },
 )

@@ -32,22 +32,43 @@ flags.DEFINE_list(
     ['dqn'],
     f'Dopamine agents, one or more of {", ".join(variants.AGENT_SETUPS)} (DQN, Implicit Quantile), measured in turn.',
 )
-flags.DEFINE_enum('env', 'atari', list(variants.ENVIRONMENTS), 'Atari (configs/agents/<agent>.gin) or MinAtar '
-                  '(configs/agents/<agent>_minatar.gin).')
-flags.DEFINE_string('game', None, 'Game for the throughput, memory and scaling measurements (default: Pong on '
-                    "Atari, breakout on MinAtar).")
-flags.DEFINE_list('environment_games', None, 'Games the environment-alone part steps (default: every MinAtar game '
-                  'on MinAtar, --game on Atari).')
-flags.DEFINE_integer('environment_episodes', None, 'Random-policy episodes per game in the environment-alone part '
-                     '(default: 200 on MinAtar, 10 on Atari).')
-flags.DEFINE_string('reference_scores_out', None, 'MinAtar only: write the random-policy scores of the '
-                    'environment-alone part here as reference scores (lrrl/data/minatar_reference_scores.csv).')
+flags.DEFINE_enum(
+    'env',
+    'atari',
+    list(variants.ENVIRONMENTS),
+    'Atari (configs/agents/<agent>.gin) or MinAtar (configs/agents/<agent>_minatar.gin).',
+)
+flags.DEFINE_string(
+    'game',
+    None,
+    'Game for the throughput, memory and scaling measurements (default: Pong on Atari, breakout on MinAtar).',
+)
+flags.DEFINE_list(
+    'environment_games',
+    None,
+    'Games the environment-alone part steps (default: every MinAtar game on MinAtar, --game on Atari).',
+)
+flags.DEFINE_integer(
+    'environment_episodes',
+    None,
+    'Random-policy episodes per game in the environment-alone part (default: 200 on MinAtar, 10 on Atari).',
+)
+flags.DEFINE_string(
+    'reference_scores_out',
+    None,
+    'MinAtar only: write the random-policy scores of the '
+    'environment-alone part here as reference scores (lrrl/data/minatar_reference_scores.csv).',
+)
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer('min_replay_history', 1000, 'Replay warm-up before gradient updates start (Atari default 20000).')
-flags.DEFINE_integer('epsilon_decay_period', None, 'Bind the agents\' epsilon decay to this many agent steps '
-                     '(e.g. 1000: the measured blocks then act greedily, as most of a run does).')
+flags.DEFINE_integer(
+    'epsilon_decay_period',
+    None,
+    "Bind the agents' epsilon decay to this many agent steps "
+    '(e.g. 1000: the measured blocks then act greedily, as most of a run does).',
+)
 flags.DEFINE_integer('replay_capacity', 100000, 'Replay capacity for the throughput and scaling runs.')
 flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
 flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')

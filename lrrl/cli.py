@@ -72,8 +72,18 @@ def quiet_frameworks():
 
 
 class _DopamineLoggerNotice(python_logging.Filter):
+    # Dopamine's legacy Logger; its JAX replay buffer (PPO) ignoring a priority
+    # it is given; orbax, which saves that buffer, on its own legacy API.
+    NOTICES = (
+        'Logger is being deprecated',
+        'to `UniformDistribution.add`, ignoring',
+        'No registered CheckpointArgs found for handler type',
+        'Configured `CheckpointManager` using deprecated legacy API',
+    )
+
     def filter(self, record):
-        return 'Logger is being deprecated' not in record.getMessage()
+        message = record.getMessage()
+        return not any(notice in message for notice in self.NOTICES)
 
 
 def command(main):

@@ -18,9 +18,20 @@ it).
 * Dopamine's TensorBoard metrics collector writes with TF2 summary ops, which
   in the TF agents' graph mode (v2 behaviour disabled) are only added to the
   graph and never run: its folder stays empty. ``apply_tensorflow_fixes``
-  replaces it with one that writes summary protos through a v1 FileWriter.
+  replaces it with one that writes summary protos through a v1 FileWriter
+  (made in a graph context, so it also works beside the JAX PPO agent, which
+  leaves TensorFlow in eager mode).
 * (2) Dopamine's runner imports its JAX agents; the pinned jax/flax/tfp set
     imports cleanly beside TF 2.18, so nothing is needed beyond the pins.
+* ``dopamine.continuous_domains.run_experiment`` (Dopamine's continuous-control runner) imports
+    ``dopamine.labs.sac_from_pixels.deepmind_control_lib``, which needs
+    ``dm_control`` (and its own MuJoCo build), for the DeepMind Control Suite
+    tasks only. Where dm-control is missing a stand-in module takes its place
+    and fails with a clear message if it is ever used; lrrl runs MuJoCo through
+    Gymnasium (docs/ppo.md, "The runner").
+* gin looks for an included file (``include 'agents/ppo_mujoco.gin'``) as a
+  package resource first and logs 'Path not found' at ERROR before finding it
+  in ``configs/``: that line is dropped (not when ``LRRL_VERBOSE=1``).
 * Quiet start-up: TensorFlow's C++ logging (CUDA plug-in registration, MLIR
   notices) is set to fatal-only and Dopamine's tqdm bar is off before either
   is imported, unless ``LRRL_VERBOSE=1``; the commands hide the Python-side
@@ -36,6 +47,7 @@ import contextlib
 import importlib
 import importlib.abc
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -168,6 +180,47 @@ def _install_baselines_stand_in():
 
 _install_baselines_stand_in()
 
+
+class _MissingDeepMindControl(types.ModuleType):
+    """Stands in for ``dopamine.labs.sac_from_pixels.deepmind_control_lib`` without ``dm_control``."""
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        raise ImportError(
+            f'dopamine.labs.sac_from_pixels.deepmind_control_lib.{name} is not available: dm-control is not '
+            "installed (Dopamine's continuous runner imports it only for its DeepMind Control Suite tasks; lrrl "
+            "runs MuJoCo through Gymnasium). Install it with 'pip install dm-control' if you need those tasks."
+        )
+
+
+def _install_deepmind_control_stand_in():
+    """Lets ``dopamine.continuous_domains.run_experiment`` import without dm-control (docs/ppo.md)."""
+    if importlib.util.find_spec('dm_control') is not None:
+        return
+    name = 'dopamine.labs.sac_from_pixels.deepmind_control_lib'
+    sys.modules.setdefault(name, _MissingDeepMindControl(name))
+
+
+_install_deepmind_control_stand_in()
+
+
+class _GinPackageLookupNotice(logging.Filter):
+    """Drops gin's error line for an ``include 'agents/x.gin'`` it first tries as a Python package.
+
+    gin looks for an included file as a resource of a package named by its
+    folder ('agents'), logs 'Path not found' when there is no such package, then
+    finds the file on the search path (``configs/``): the include works, the line
+    is noise.
+    """
+
+    def filter(self, record):
+        return not (record.module == 'resource_reader' and record.getMessage().startswith('Path not found'))
+
+
+if not verbose():
+    logging.getLogger().addFilter(_GinPackageLookupNotice())
+
 _OPTIMIZERS = (
     'AdamOptimizer',
     'RMSPropOptimizer',
@@ -194,7 +247,11 @@ def apply_tensorflow_fixes():
 
         def __init__(self, base_dir):
             super().__init__(base_dir)
-            self.summary_writer = tf.compat.v1.summary.FileWriter(self._base_dir)
+            # A v1 FileWriter refuses to be made in eager mode (the JAX agents
+            # leave TensorFlow eager); made in a graph context it writes the
+            # same summary protos in both modes.
+            with tf.Graph().as_default():
+                self.summary_writer = tf.compat.v1.summary.FileWriter(self._base_dir)
 
         def get_name(self):
             return 'tensorboard'

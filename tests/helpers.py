@@ -30,3 +30,16 @@ def run_cli(module, *args, timeout=900, env=None):
         cwd=REPO,
         env=env,
     )
+
+
+def tensorboard_tags(run_dir):
+    """The scalar tags in a run folder's TensorBoard event files."""
+    import glob
+
+    import tensorflow as tf
+
+    tags = set()
+    for path in glob.glob(os.path.join(run_dir, 'metrics', 'tensorboard', 'events.*')):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            tags.update(v.tag for v in event.summary.value)
+    return tags

@@ -85,9 +85,7 @@ def write_minatar_reference_scores(path, environment_results, command, date=None
         'game,random,random_sem,episodes,mean_length',
     ]
     for game, e in sorted(environment_results.items()):
-        lines.append(
-            f'{game},{e["mean_return"]:.4f},{e["sem_return"]:.4f},{e["episodes"]},{e["mean_length"]:.1f}'
-        )
+        lines.append(f'{game},{e["mean_return"]:.4f},{e["sem_return"]:.4f},{e["episodes"]},{e["mean_length"]:.1f}')
     atomic.write_text(path, '\n'.join(lines) + '\n')
     minatar_random_scores.cache_clear()
     return path

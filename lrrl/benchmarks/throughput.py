@@ -107,9 +107,7 @@ def check_reference_scores_out(settings, skip):
     from lrrl import errors  # pylint: disable=g-import-not-at-top
 
     if settings.env != 'minatar' or 'environment' in skip:
-        raise errors.ConfigError(
-            '--reference_scores_out needs --env=minatar and the environment part (not in --skip).'
-        )
+        raise errors.ConfigError('--reference_scores_out needs --env=minatar and the environment part (not in --skip).')
 
 
 def write_reference_scores(path, results, settings):
@@ -435,20 +433,20 @@ def _throughput_lines(agent, t, settings, device):
     lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
     if settings.epsilon_decay_period:
         lines += [
-            f'Epsilon decays over {settings.epsilon_decay_period} agent steps (not the agent file\'s), so the '
+            f"Epsilon decays over {settings.epsilon_decay_period} agent steps (not the agent file's), so the "
             'blocks act greedily, with one forward pass per step, as most steps of a run do.',
             '',
         ]
     if cpu and t.get('run_agent_steps'):
         minutes = t['run_agent_steps'] / float(np.median(cpu['lrrl'])) / 60
         lines += [
-            f'One run of the agent file as shipped ({t["run_agent_steps"]:,} agent steps) at the LRRL variant\'s '
+            f"One run of the agent file as shipped ({t['run_agent_steps']:,} agent steps) at the LRRL variant's "
             f'median agent steps per CPU-second: **{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
             '',
         ]
     if cpu:
         lines += [
-            'Steps per CPU-second divide by the process\'s CPU time (all its threads) in the same block: on a '
+            "Steps per CPU-second divide by the process's CPU time (all its threads) in the same block: on a "
             'shared machine, wall-clock blocks also count the time other processes held the cores.',
             '',
         ]

@@ -58,9 +58,7 @@ def gin_bindings(agent, game, capacity, min_replay_history, env='atari', epsilon
     ]
 
 
-def build_runner(
-    variant, agent, base_dir, game, capacity, min_replay_history, env='atari', epsilon_decay_period=None
-):
+def build_runner(variant, agent, base_dir, game, capacity, min_replay_history, env='atari', epsilon_decay_period=None):
     """A runner of one variant in the current default graph."""
     validation.require(variant in VARIANTS, 'variant', variant, f'one of {VARIANTS}')
     validation.require(agent in AGENT_SETUPS, 'agent', agent, f'one of {tuple(AGENT_SETUPS)}')

@@ -12,12 +12,20 @@ and the command line hands that same object to the runner.
 import copy
 import difflib
 import functools
+import importlib.util
 import inspect
 
 import gin
 from dopamine.discrete_domains import atari_lib
 from dopamine.discrete_domains import gym_lib
 from dopamine.discrete_domains import run_experiment
+from dopamine.jax.agents.ppo import ppo_agent
+from dopamine.jax.replay_memory import replay_buffer
+from dopamine.tf.agents.dqn import dqn_agent
+from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
+from dopamine.tf.agents.rainbow import rainbow_agent
+from dopamine.tf.replay_memory import circular_replay_buffer
+from dopamine.tf.replay_memory import prioritized_replay_buffer
 
 from lrrl import errors
 from lrrl import gin_files
@@ -27,6 +35,8 @@ from lrrl.control import controllers
 from lrrl.experiment import agents
 from lrrl.experiment import environments
 from lrrl.experiment import networks  # noqa: F401  (registers the dense IQN networks with gin)
+from lrrl.experiment import optimizers
+from lrrl.experiment import ppo
 from lrrl.experiment import runner
 
 
@@ -94,7 +104,31 @@ def _gym_environments():
     return tuple(sorted(env_id for env_id in gymnasium.registry if '/' not in env_id))
 
 
-def _check_environment(schedule):
+# Gymnasium tasks with continuous (Box) actions and vector observations, by
+# where their class lives: every MuJoCo task (v4, v5) and the two classic ones.
+CONTINUOUS_ENTRY_POINTS = (
+    'gymnasium.envs.mujoco.',
+    'gymnasium.envs.classic_control.pendulum:',
+    'gymnasium.envs.classic_control.continuous_mountain_car:',
+)
+
+
+def continuous_tasks():
+    """The Gymnasium tasks the PPO agent takes (``CONTINUOUS_ENTRY_POINTS``)."""
+    import gymnasium  # pylint: disable=g-import-not-at-top
+
+    return tuple(
+        sorted(
+            env_id
+            for env_id, spec in gymnasium.registry.items()
+            if '/' not in env_id
+            and isinstance(spec.entry_point, str)
+            and spec.entry_point.startswith(CONTINUOUS_ENTRY_POINTS)
+        )
+    )
+
+
+def _check_environment(schedule, agent_name):
     runner_class = 'TrainRunner' if schedule == 'continuous_train' else 'Runner'
     create_environment_fn = _evaluate(_bound(f'{runner_class}.create_environment_fn'))
     if create_environment_fn is None and schedule == 'continuous_train':
@@ -107,6 +141,12 @@ def _check_environment(schedule):
                 'TrainRunner.create_environment_fn instead.'
             )
     name = getattr(create_environment_fn, '__name__', None)
+    if agent_name == 'ppo' and name != gym_lib.create_gym_environment.__name__:
+        raise errors.ConfigError(
+            f'{runner_class}.create_environment_fn = {_bound(f"{runner_class}.create_environment_fn")!r} is not allowed with '
+            "lrrl.create_agent.agent_name = 'ppo': PPO runs continuous-control tasks, bind "
+            f'{runner_class}.create_environment_fn = @gym_lib.create_gym_environment (configs/agents/ppo_mujoco.gin).'
+        )
     if create_environment_fn is None or name == atari_lib.create_atari_environment.__name__:
         game = _bound('create_atari_environment.game_name')
         if game is None:
@@ -124,11 +164,39 @@ def _check_environment(schedule):
     elif name == gym_lib.create_gym_environment.__name__:
         env_name = _bound('create_gym_environment.environment_name')
         version = _bound('create_gym_environment.version', 'v0')
-        _one_of(
-            'create_gym_environment.environment_name/version',
-            f'{env_name}-{version}',
-            _gym_environments(),
-            'a Gymnasium environment:',
+        task = f'{env_name}-{version}'
+        binding = 'create_gym_environment.environment_name/version'
+        if agent_name == 'ppo':
+            _check_continuous_task(binding, task)
+        else:
+            _one_of(binding, task, _gym_environments(), 'a Gymnasium environment:')
+
+
+def _check_continuous_task(binding, task):
+    """A task the PPO agent can run, installed, whose episodes the runner ends in time."""
+    import gymnasium  # pylint: disable=g-import-not-at-top
+
+    tasks = continuous_tasks()
+    if task not in tasks and task in _gym_environments():
+        raise errors.ConfigError(
+            f"{binding} = {task!r} is not allowed with lrrl.create_agent.agent_name = 'ppo': {task} has "
+            'discrete actions, and PPO here needs continuous (Box) actions. Use a continuous-control task: '
+            f'{", ".join(tasks)}.'
+        )
+    _one_of(binding, task, tasks, 'a continuous-control Gymnasium task:')
+    entry_point = gymnasium.spec(task).entry_point
+    if entry_point.startswith('gymnasium.envs.mujoco.') and importlib.util.find_spec('mujoco') is None:
+        raise errors.ConfigError(
+            f"{binding} = {task!r} needs MuJoCo, which is not installed: pip install -c constraints.txt -e '.[mujoco]'."
+        )
+    limit = gymnasium.spec(task).max_episode_steps
+    max_steps = _bound('Runner.max_steps_per_episode')
+    if limit is not None and validation.is_int(max_steps) and max_steps > limit:
+        # Dopamine's Gym wrapper hides the time limit's truncation, so the
+        # runner would step past the end of the episode.
+        raise errors.ConfigError(
+            f'Runner.max_steps_per_episode = {max_steps} is not allowed with {task}: it must be at most '
+            f"the task's own episode limit, {limit}."
         )
 
 
@@ -164,21 +232,124 @@ def _check_optimizer_bindings():
             )
 
 
+def _configurables_of(agent_name):
+    """The gin configurables that only the other family of agents reads."""
+    if agent_name == 'ppo':
+        return {
+            'DQNAgent': dqn_agent.DQNAgent.__init__,
+            'RainbowAgent': rainbow_agent.RainbowAgent.__init__,
+            'ImplicitQuantileAgent': implicit_quantile_agent.ImplicitQuantileAgent.__init__,
+            'WrappedReplayBuffer': circular_replay_buffer.WrappedReplayBuffer.__init__,
+            'WrappedPrioritizedReplayBuffer': prioritized_replay_buffer.WrappedPrioritizedReplayBuffer.__init__,
+            'create_atari_environment': atari_lib.create_atari_environment,
+        }
+    return {
+        'PPOAgent': ppo_agent.PPOAgent.__init__,
+        'LRRLPPOAgent': ppo.LRRLPPOAgent.__init__,
+        'ReplayBuffer': replay_buffer.ReplayBuffer.__init__,
+    }
+
+
+def _check_agent_family(agent_name):
+    """Refuses a binding that only the other family of agents reads (it would be ignored)."""
+    readers = 'the DQN and IQN agents read' if agent_name == 'ppo' else 'the PPO agent reads'
+    for configurable, function in _configurables_of(agent_name).items():
+        for parameter in inspect.signature(function).parameters:
+            binding = f'{configurable}.{parameter}'
+            if parameter != 'self' and _bound(binding) is not None:
+                raise errors.ConfigError(
+                    f'{binding} is bound, but only {readers} it, not lrrl.create_agent.agent_name = '
+                    f'{agent_name!r}: it would be ignored. Remove it, or use the agent it belongs to.'
+                )
+
+
+def _check_ppo_bindings():
+    """PPO's own values: the optimizer, what the harness sets itself, and the rollout sizes."""
+    value = _bound('lrrl.create_agent.optimizer_class')
+    optimizer_class = _evaluate(value) if isinstance(value, gin.config.ConfigurableReference) else None
+    if isinstance(optimizer_class, type) and issubclass(optimizer_class, optimizers.AdamRelOptimizer):
+        raise errors.ConfigError(
+            f'lrrl.create_agent.optimizer_class = {value!r} is not allowed with lrrl.create_agent.agent_name = '
+            "'ppo': AdamRel restarts Adam's step counter at every target-network sync, and PPO has no target "
+            'network. Use @tf.train.AdamOptimizer (configs/optimizers/adam.gin).'
+        )
+    ignored = {
+        'PPOAgent.optimizer': 'the LRRL PPO agent builds its optimizer from lrrl.create_agent.optimizer_class',
+        'PPOAgent.seed': 'the runner seeds the agent with --seed',
+        'LRRLPPOAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
+        'LRRLPPOAgent.learning_rate_controller': 'lrrl.create_agent passes its own learning_rate_controller',
+    }
+    for parameter in ('learning_rate', 'anneal_learning_rate', 'anneal_steps', 'beta1', 'beta2', 'eps', 'centered'):
+        ignored[f'create_optimizer.{parameter}'] = (
+            'the LRRL PPO agent takes its optimizer from lrrl.create_agent.optimizer_class (e.g. '
+            "tf.train.AdamOptimizer.epsilon) and its rate from the controller (Dopamine's annealing is "
+            'methods/ppo_linear_anneal.gin)'
+        )
+    for binding, why in ignored.items():
+        if _bound(binding) is not None:
+            raise errors.ConfigError(f'{binding} is bound, but {why}: it would be ignored.')
+    preprocessing = {
+        'create_gym_environment.use_legacy_gym': 'the MuJoCo tasks run through Gymnasium (the legacy gym package '
+        'has no v4/v5 tasks)',
+        'create_gym_environment.use_ppo_preprocessing': 'the PPO agent does this preprocessing itself, with raw '
+        'rewards left to the runner (LRRLPPOAgent.normalize_observations, LRRLPPOAgent.normalize_rewards)',
+    }
+    for binding, why in preprocessing.items():
+        if _bound(binding):
+            raise errors.ConfigError(
+                f"{binding} = True is not allowed with lrrl.create_agent.agent_name = 'ppo': {why}."
+            )
+    _one_of('LRRLPPOAgent.feedback', _bound('LRRLPPOAgent.feedback', 'iteration'), ppo.FEEDBACK)
+    defaults = inspect.signature(ppo_agent.PPOAgent.__init__).parameters
+    update_period = _bound('PPOAgent.update_period', defaults['update_period'].default)
+    batch_size = _bound('PPOAgent.batch_size', defaults['batch_size'].default)
+    validation.check_int('PPOAgent.update_period', update_period, 1)
+    validation.check_int('PPOAgent.batch_size', batch_size, 1)
+    for binding in ('ReplayBuffer.batch_size', 'ReplayBuffer.max_capacity'):
+        if _bound(binding) is None:
+            raise errors.ConfigError(
+                f'{binding} is not bound: bind it to PPOAgent.update_period ({update_period}), the rollout '
+                'the buffer holds (configs/agents/ppo_mujoco.gin).'
+            )
+    validation.require(
+        _bound('ReplayBuffer.batch_size') == update_period,
+        'ReplayBuffer.batch_size',
+        _bound('ReplayBuffer.batch_size'),
+        f'PPOAgent.update_period ({update_period}): each update trains on the whole rollout',
+    )
+    validation.require(
+        validation.is_int(_bound('ReplayBuffer.max_capacity'), update_period),
+        'ReplayBuffer.max_capacity',
+        _bound('ReplayBuffer.max_capacity'),
+        f'at least PPOAgent.update_period ({update_period})',
+    )
+    validation.require(
+        update_period % batch_size == 0,
+        'PPOAgent.batch_size',
+        batch_size,
+        f'a divisor of PPOAgent.update_period ({update_period}): the rollout is split into whole minibatches',
+    )
+
+
 def check_config():
     """Checks the parsed gin config; returns the learning-rate controller.
 
     Raises:
       ConfigError: naming the first binding whose value is not allowed.
     """
-    _one_of('lrrl.create_agent.agent_name', _bound('lrrl.create_agent.agent_name', 'dqn'), agents.AGENTS)
+    agent_name = _bound('lrrl.create_agent.agent_name', 'dqn')
+    _one_of('lrrl.create_agent.agent_name', agent_name, agents.AGENTS)
+    _check_agent_family(agent_name)
     schedule = _bound('lrrl.create_runner.schedule', 'continuous_train_and_eval')
     _one_of('lrrl.create_runner.schedule', schedule, tuple(runner.SCHEDULES))
-    _check_environment(schedule)
+    _check_environment(schedule, agent_name)
     _check_positive_int('Runner.num_iterations', 1)
     _check_positive_int('Runner.training_steps', 1)
     _check_positive_int('Runner.evaluation_steps', 0)
     _check_positive_int('Runner.max_steps_per_episode', 1)
     _check_optimizer_bindings()
+    if agent_name == 'ppo':
+        _check_ppo_bindings()
     controller_binding = _bound('lrrl.create_agent.learning_rate_controller')
     if controller_binding is None:
         raise errors.ConfigError(

@@ -30,8 +30,9 @@ class LearningRateFeedbackMixin:
     Args:
       base_dir: the run folder.
       create_agent_fn: Dopamine-style agent factory (default ``agents.create_agent``).
-      seed: seeds Python, numpy, the TF graph, the controller and the
-        environment's first reset.
+      seed: seeds Python, numpy, the TF graph, the controller, the
+        environment's first reset and (passed to ``create_agent_fn``) a JAX
+        agent's generator.
       learning_rate_controller: if given, passed to ``create_agent_fn`` (the
         command line builds it first, to check the configuration before
         anything is created); otherwise the factory's gin binding is used.
@@ -44,7 +45,7 @@ class LearningRateFeedbackMixin:
 
         def create_seeded_agent(sess, environment, summary_writer=None):
             extra = {} if learning_rate_controller is None else {'learning_rate_controller': learning_rate_controller}
-            agent = create_agent_fn(sess, environment, summary_writer=summary_writer, **extra)
+            agent = create_agent_fn(sess, environment, summary_writer=summary_writer, seed=seed, **extra)
             # Seeded before Dopamine restores a checkpoint, which then replaces
             # the controller's generator state with the saved one.
             agent.learning_rate_controller.seed(seed)

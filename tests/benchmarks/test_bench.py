@@ -60,7 +60,12 @@ def test_bench_refuses_an_unknown_part():
 
 @pytest.mark.parametrize(
     'agent, env, game',
-    [('dqn', 'atari', 'Pong'), ('iqn', 'atari', 'Pong'), ('dqn', 'minatar', 'seaquest'), ('iqn', 'minatar', 'seaquest')],
+    [
+        ('dqn', 'atari', 'Pong'),
+        ('iqn', 'atari', 'Pong'),
+        ('dqn', 'minatar', 'seaquest'),
+        ('iqn', 'minatar', 'seaquest'),
+    ],
 )
 def test_ab_variants_differ_only_in_the_harness(agent, env, game, tmp_path):
     """A fair A/B: stock Dopamine and the harness get the same optimizer, network, replay and agent settings."""

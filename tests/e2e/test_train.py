@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli
+from helpers import tensorboard_tags
 
 CARTPOLE_SHORT = [
     '--gin_bindings=Runner.training_steps=600',
@@ -37,18 +38,6 @@ def assert_run_folder(run_dir, iterations):
     # ... and the arm probabilities are TensorBoard scalars.
     assert 'LearningRate/Probability/0' in tensorboard_tags(run_dir)
     return trace
-
-
-def tensorboard_tags(run_dir):
-    import glob
-
-    import tensorflow as tf
-
-    tags = set()
-    for path in glob.glob(os.path.join(run_dir, 'metrics', 'tensorboard', 'events.*')):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            tags.update(v.tag for v in event.summary.value)
-    return tags
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ from helpers import run_cli
 CARTPOLE = ['agents/dqn_cartpole.gin', 'methods/lrrl_k5.gin']
 ATARI = ['agents/dqn.gin', 'methods/lrrl_k5.gin']
 PONG = "atari_lib.create_atari_environment.game_name='Pong'"
+PPO = ['agents/ppo_mujoco.gin', 'methods/lrrl_ppo_k5.gin']
 
 BAD = [
     (CARTPOLE, ['BanditLearningRate.rates = ()'], 'BanditLearningRate.rates'),
@@ -38,6 +39,27 @@ BAD = [
     (ATARI, [PONG, 'NoSuchThing.value = 3'], 'NoSuchThing'),
     (['agents/no_such.gin'], [], 'no such file'),
     ([], [], '--gin_files is empty'),
+    # PPO (docs/ppo.md): an unknown task, a discrete-action one, a DQN-only binding, what PPO cannot use.
+    (PPO, ["create_gym_environment.environment_name = 'HalfCheeta'"], "Did you mean 'HalfCheetah-v5'"),
+    (PPO, ["create_gym_environment.environment_name = 'CartPole'"], "'CartPole-v5' is not allowed"),
+    (
+        PPO,
+        ["create_gym_environment.environment_name = 'CartPole'", "create_gym_environment.version = 'v1'"],
+        'discrete actions',
+    ),
+    (PPO, ['DQNAgent.min_replay_history = 100'], 'DQNAgent.min_replay_history is bound, but only the DQN and IQN'),
+    (PPO, ['WrappedReplayBuffer.replay_capacity = 1000'], 'WrappedReplayBuffer.replay_capacity is bound'),
+    (PPO, [PONG], 'create_atari_environment.game_name is bound'),
+    (PPO + ['optimizers/adamrel.gin'], [], 'no target network'),
+    (PPO, ['create_optimizer.anneal_learning_rate = True'], 'create_optimizer.anneal_learning_rate is bound'),
+    (PPO, ["PPOAgent.optimizer = 'rmsprop'"], 'PPOAgent.optimizer is bound'),
+    (PPO, ['PPOAgent.batch_size = 100'], 'PPOAgent.batch_size = 100'),
+    (PPO, ['ReplayBuffer.batch_size = 1024'], 'ReplayBuffer.batch_size = 1024'),
+    (PPO, ['Runner.max_steps_per_episode = 5000'], "the task's own episode limit, 1000"),
+    (PPO, ["LRRLPPOAgent.feedback = 'round'"], 'LRRLPPOAgent.feedback'),
+    (PPO, ['create_gym_environment.use_ppo_preprocessing = True'], 'use_ppo_preprocessing = True'),
+    (PPO, ['TrainRunner.create_environment_fn = @atari_lib.create_atari_environment'], 'PPO runs continuous-control'),
+    (CARTPOLE, ['PPOAgent.update_period = 100'], 'PPOAgent.update_period is bound, but only the PPO agent'),
 ]
 
 

@@ -39,3 +39,20 @@ def test_missing_baselines_fails_clearly_only_when_used():
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert 'use_ppo_preprocessing' in result.stdout
+
+
+def test_dopamines_continuous_runner_imports_without_dm_control_and_says_so_when_used():
+    code = (
+        'import importlib.util\n'
+        'import lrrl\n'
+        "assert importlib.util.find_spec('dm_control') is None\n"
+        'from dopamine.continuous_domains import run_experiment\n'
+        'from dopamine.labs.sac_from_pixels import deepmind_control_lib\n'
+        'try:\n'
+        '    deepmind_control_lib.create_deepmind_control_environment\n'
+        'except ImportError as e:\n'
+        '    print(run_experiment.ContinuousTrainRunner.__name__, e)\n'
+    )
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith('ContinuousTrainRunner') and 'dm-control is not installed' in result.stdout

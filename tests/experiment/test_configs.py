@@ -4,6 +4,7 @@ import glob
 import math
 import os
 
+import numpy as np
 import pytest
 
 from helpers import CONFIGS
@@ -66,7 +67,7 @@ def completed(config_file):
     """(gin files, bindings) lists that turn ``config_file`` into runnable configs."""
     folder = config_file.split('/')[0]
     if folder == 'agents':
-        own_game = ('cartpole', 'acrobot', 'minatar')  # these files bind their environment's game
+        own_game = ('cartpole', 'acrobot', 'minatar', 'ppo')  # these files bind their environment's task
         game = [] if any(name in config_file for name in own_game) else [PONG]
         return [([config_file], game)]
     if folder in ('methods', 'optimizers', 'lrrl'):
@@ -126,14 +127,53 @@ def test_every_gin_file_parses_and_builds_an_agent(config_file):
         controller = checks.parse_config(files, bindings)
         try:
             with tf.Graph().as_default():
-                environment = make_environment()
-                agent = agents.create_agent(None, environment, learning_rate_controller=controller)
-                action = agent.begin_episode(environment.reset())
-                assert 0 <= action < environment.action_space.n
-                assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
-                agent._sess.close()
+                act_once(agents, controller)
         finally:
             gin.clear_config()
+
+
+def act_once(agents, controller):
+    """Builds the parsed config's agent in its environment and takes one action."""
+    environment = make_environment()
+    agent = agents.create_agent(None, environment, learning_rate_controller=controller, seed=0)
+    action = agent.begin_episode(environment.reset())
+    space = environment.action_space
+    if hasattr(space, 'n'):
+        assert 0 <= action < space.n
+    else:
+        assert action.shape == space.shape and np.all(space.low <= action) and np.all(action <= space.high)
+    assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
+    if hasattr(agent, '_sess'):
+        agent._sess.close()
+
+
+PPO_REFUSED = {
+    # Method and optimizer files that do not make sense for PPO, and what the refusal says.
+    'methods/adamrel.gin': 'no target network',
+    'methods/lrrl_k5_adamrel.gin': 'no target network',
+    'optimizers/adamrel.gin': 'no target network',
+}
+
+
+@pytest.mark.parametrize(
+    'config_file', [f for f in ALL_GIN_FILES if f.split('/')[0] in ('methods', 'optimizers', 'lrrl')]
+)
+def test_every_method_and_optimizer_file_works_with_ppo_or_is_refused_saying_why(config_file):
+    import gin
+
+    from lrrl import errors
+    from lrrl.experiment import agents
+    from lrrl.experiment import checks
+
+    files = ['agents/ppo_inverted_pendulum.gin', config_file]
+    try:
+        if config_file in PPO_REFUSED:
+            with pytest.raises(errors.ConfigError, match=PPO_REFUSED[config_file]):
+                checks.parse_config(files, COMPLETIONS.get(config_file, []))
+            return
+        act_once(agents, checks.parse_config(files, COMPLETIONS.get(config_file, [])))
+    finally:
+        gin.clear_config()
 
 
 METHOD_EXPECTATIONS = {

@@ -10,6 +10,7 @@ from helpers import CONFIGS
 from lrrl.sweeps import spec
 
 EXPERIMENTS = sorted(glob.glob(os.path.join(CONFIGS, 'experiments', '*.toml')))
+SCALE = {'ppo_mujoco': 100, 'ppo_mujoco_cpu': 20}
 PAPER_GAMES = {
     'table1_candidate_sets': {'Asteroids', 'Breakout', 'Pong', 'Seaquest'},
     'table2_schedulers': {'Breakout', 'Seaquest', 'VideoPinball', 'Asteroids'},
@@ -54,6 +55,14 @@ def test_the_minatar_tables_say_their_scale_and_cost_and_use_the_recentred_sets(
                 assert any('%MINATAR_' in b for b in choice.gin_bindings)
 
 
+def test_the_mujoco_comparison_has_the_five_tasks_two_methods_and_five_seeds():
+    sweep = spec.load_sweep(spec.find_sweep_file('ppo_mujoco'))
+    assert sweep.seeds == (0, 1, 2, 3, 4)
+    axes = {axis.name: {choice.label for choice in axis.choices} for axis in sweep.axes}
+    assert axes['game'] == {'HalfCheetah', 'Hopper', 'Walker2d', 'Ant', 'Humanoid'}
+    assert axes['method'] == {'fixed_3e-4', 'lrrl_ppo_k5'}
+
+
 @pytest.mark.parametrize('path', EXPERIMENTS, ids=os.path.basename)
 def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
     sweep = spec.load_sweep(path)
@@ -63,6 +72,9 @@ def test_every_run_of_the_paper_tables_passes_the_config_checks(tmp_path, path):
     first_seed = [run for run in runs if run.seed == sweep.seeds[0]]
     checked, iterations = spec.validate_runs(first_seed)
     assert len(checked) == len(first_seed)
-    # The paper's scale (MinAtar: the MinAtar paper's 5M frames), unless shortened on the command line.
-    assert set(iterations) == ({20} if sweep.name.startswith('minatar') else {200})
+    # The paper's scale, unless shortened on the command line: 200 Atari iterations of 250k agent steps;
+    # MinAtar: the MinAtar paper's 5M frames (20 iterations); MuJoCo: 100 iterations of 10k environment
+    # steps; the CPU-scale PPO sweep says its own.
+    expected = 20 if sweep.name.startswith('minatar') else SCALE.get(sweep.name, 200)
+    assert set(iterations) == {expected}
     assert not os.listdir(tmp_path)  # checking creates nothing

@@ -1,0 +1,358 @@
+"""Dopamine's JAX PPO agent with a controller-set learning rate (docs/ppo.md).
+
+Dopamine's ``PPOAgent`` trains with ``optax.chain(clip_by_global_norm,
+<named optimizer>)`` and a constant rate. ``LRRLPPOAgent`` builds the same
+chain with the named optimizer wrapped in ``optax.inject_hyperparams``: the
+rate is an array in the optimizer state, so the controller changes it by
+replacing that array. The jitted update (``ppo_agent.train_minibatch``, whose
+optimizer is a static argument) is not traced again, and Adam's moments and
+step count are kept. The controller wiring is ``rate_control.LearningRateControl``,
+the same as for the TF agents.
+
+The optimizer is the one the gin files name for every agent,
+``lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer`` (and
+``configs/optimizers/*.gin``); ``optax_optimizer`` builds its optax
+equivalent with the same hyperparameters (see there for the one difference).
+
+When the controller hears of returns (``feedback``):
+
+- ``'iteration'`` (default): once per PPO iteration. Just before each update
+  the agent reports the mean raw return of the training episodes that ended
+  since the previous update; the controller's answer is the rate of this
+  update. So a bandit round is counted in PPO iterations (κ =
+  ``BanditLearningRate.episodes_per_round`` reports, each one iteration of
+  ``PPOAgent.update_period`` environment steps), and the returns that judge an
+  arm come from the policy that arm's update produced. Episodes that end
+  before the first update judge no rate and are not reported; an iteration in
+  which no episode ended reports nothing.
+- ``'episode'``: every training episode as it ends, as the DQN and IQN agents
+  do; a round is then κ episodes, and the rate chosen reaches the optimizer at
+  the next update.
+
+The controller's clock (schedules, ``advance``) is Dopamine's
+``training_steps``, which for PPO counts environment steps in training.
+
+Preprocessing (``normalize_observations``, ``normalize_rewards``): PPO on
+MuJoCo normalises observations and scales rewards (Dopamine's
+``create_gym_environment.use_ppo_preprocessing``, which needs the legacy gym
+package and would hide the raw rewards from the runner). Here the agent does
+it, the way gymnasium's ``NormalizeObservation`` and ``NormalizeReward``
+wrappers do (``RunningMeanVariance``), clipped to ±``clip``: the environment, the runner, the logs and
+the bandit see raw rewards, and the running statistics are saved in the
+checkpoint with the agent, so a resumed run sees what it saw before.
+
+Dopamine's own ``PPOAgent.unbundle`` replaces the optimizer by the bare named
+optimizer (no gradient clipping), which no longer matches the restored
+optimizer state; ``LRRLPPOAgent.unbundle`` keeps its own.
+"""
+
+import gin
+import gymnasium
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import tensorflow as tf
+from dopamine.jax.agents.ppo import ppo_agent
+
+from lrrl import errors
+from lrrl.experiment import optimizers
+from lrrl.experiment import rate_control
+
+FEEDBACK = ('iteration', 'episode')
+# Keys of the agent's own state in Dopamine's checkpoint bundle.
+_PREPROCESSING_KEY = 'lrrl_ppo_preprocessing'
+_FEEDBACK_KEY = 'lrrl_ppo_feedback'
+
+
+def _injected(factory, learning_rate, **fixed):
+    """``factory(learning_rate, **fixed)`` with only the learning rate in the optimizer state."""
+
+    def optimizer(learning_rate):
+        return factory(learning_rate, **fixed)
+
+    return optax.inject_hyperparams(optimizer, hyperparam_dtype=jnp.float32)(learning_rate=learning_rate)
+
+
+def optax_optimizer(optimizer_class, learning_rate):
+    """The optax optimizer that updates as ``optimizer_class`` does, its rate injected.
+
+    ``optimizer_class`` is a ``tf.compat.v1.train`` class as the gin files bind
+    it; one instance is made (no graph) to read the hyperparameters gin gives it.
+
+    - ``AdamOptimizer(beta1, beta2, epsilon)`` -> ``optax.adam(b1, b2, eps)``.
+      TensorFlow adds ε to sqrt(v) before its bias correction, optax after it:
+      the same update once 1 − β₂ᵗ ≈ 1 (a few thousand updates), slightly
+      larger steps before.
+    - ``RMSPropOptimizer(decay, momentum, epsilon, centered)`` ->
+      ``optax.rmsprop`` with ε inside the square root and the mean square
+      starting at 1, as TensorFlow's.
+    - ``MomentumOptimizer(momentum, use_nesterov)`` -> ``optax.sgd(momentum, nesterov)``.
+    - ``GradientDescentOptimizer`` -> ``optax.sgd``.
+
+    ``AdamRelOptimizer`` is refused: it restarts Adam's step counter at every
+    target-network sync, and PPO has no target network.
+    """
+    train = tf.compat.v1.train
+    if isinstance(optimizer_class, train.Optimizer):
+        raise errors.ConfigError(
+            f'lrrl.create_agent.optimizer_class = {optimizer_class!r} is not allowed: it must be an optimizer '
+            'class, bound without parentheses, e.g. @tf.train.AdamOptimizer.'
+        )
+    probe = optimizer_class(learning_rate=learning_rate)
+    if isinstance(probe, optimizers.AdamRelOptimizer):
+        raise errors.ConfigError(
+            'lrrl.create_agent.optimizer_class = @AdamRelOptimizer is not allowed with '
+            "lrrl.create_agent.agent_name = 'ppo': AdamRel restarts Adam's step counter at every "
+            'target-network sync, and PPO has no target network. Use @tf.train.AdamOptimizer.'
+        )
+    # pylint: disable=protected-access
+    if isinstance(probe, train.AdamOptimizer):
+        return _injected(optax.adam, learning_rate, b1=probe._beta1, b2=probe._beta2, eps=probe._epsilon)
+    if isinstance(probe, train.RMSPropOptimizer):
+        return _injected(
+            optax.rmsprop,
+            learning_rate,
+            decay=probe._decay,
+            eps=probe._epsilon,
+            eps_in_sqrt=True,
+            centered=probe._centered,
+            momentum=probe._momentum or None,
+            initial_scale=1.0,
+        )
+    if isinstance(probe, train.MomentumOptimizer):
+        return _injected(optax.sgd, learning_rate, momentum=probe._momentum, nesterov=probe._use_nesterov)
+    if isinstance(probe, train.GradientDescentOptimizer):
+        return _injected(optax.sgd, learning_rate)
+    # pylint: enable=protected-access
+    raise errors.ConfigError(
+        f'lrrl.create_agent.optimizer_class = {optimizer_class!r} is not allowed with the PPO agent: it must be '
+        'one of @tf.train.AdamOptimizer, @tf.train.RMSPropOptimizer, @tf.train.MomentumOptimizer, '
+        '@tf.train.GradientDescentOptimizer.'
+    )
+
+
+class RunningMeanVariance:
+    """Running mean and variance of samples given one at a time.
+
+    The arithmetic of Gymnasium's ``RunningMeanStd.update`` (behind its
+    ``NormalizeObservation`` and ``NormalizeReward`` wrappers) for a batch of
+    one sample, operation for operation, so the results are the same to the
+    bit (``tests/experiment/test_ppo.py``), without its batch statistics, which
+    cost a few times more per step. It starts at mean 0, variance 1, count 1e-4.
+    """
+
+    def __init__(self, shape=()):
+        self.mean = np.zeros(shape)
+        self.var = np.ones(shape)
+        self.count = 1e-4
+
+    def update(self, sample):
+        delta = sample - self.mean
+        total = self.count + 1
+        self.mean = self.mean + delta / total
+        self.var = (self.var * self.count + delta * delta * self.count / total) / total
+        self.count = total
+
+
+@jax.jit
+def _all_finite(tree):
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree_util.tree_leaves(tree)]))
+
+
+@gin.configurable
+class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
+    """Dopamine's JAX PPO agent whose learning rate a controller sets (see the module doc).
+
+    Args:
+      action_shape, observation_shape, action_limits: as ``PPOAgent``.
+      learning_rate_controller: a ``controllers.LearningRateController``.
+      optimizer_class: a ``tf.compat.v1.train`` optimizer class (see
+        ``optax_optimizer``); default Adam.
+      stop_on_divergence, divergence_check_period: see ``rate_control.LearningRateControl``.
+      feedback: 'iteration' or 'episode' (see the module doc).
+      normalize_observations: normalise observations by running statistics.
+      normalize_rewards: scale rewards by the running spread of the discounted return.
+      clip: normalised observations and scaled rewards are clipped to ±clip.
+      **kwargs: for ``PPOAgent`` (gin bindings on ``PPOAgent`` apply as usual).
+    """
+
+    def __init__(
+        self,
+        action_shape,
+        observation_shape,
+        action_limits,
+        learning_rate_controller=None,
+        optimizer_class=None,
+        stop_on_divergence=True,
+        divergence_check_period=1000,
+        feedback='iteration',
+        normalize_observations=False,
+        normalize_rewards=False,
+        clip=10.0,
+        **kwargs,
+    ):
+        if feedback not in FEEDBACK:
+            raise errors.ConfigError(
+                f'LRRLPPOAgent.feedback = {feedback!r} is not allowed: it must be one of {FEEDBACK}.'
+            )
+        self._optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
+        self.feedback = feedback
+        self._clip = float(clip)
+        self._observation_statistics = RunningMeanVariance(tuple(observation_shape)) if normalize_observations else None
+        self._return_statistics = RunningMeanVariance() if normalize_rewards else None
+        self._discounted_return = 0.0
+        self._updates_done = 0
+        self._iteration_returns = []
+        super().__init__(
+            action_shape,
+            observation_shape,
+            action_limits,
+            learning_rate_controller=learning_rate_controller,
+            stop_on_divergence=stop_on_divergence,
+            divergence_check_period=divergence_check_period,
+            **kwargs,
+        )
+
+    # --- the optimizer and its rate -----------------------------------------
+
+    def _build_networks_and_optimizer(self):
+        # Dopamine's networks (same initial weights as the stock agent for the
+        # same seed), then its optimizer chain rebuilt with the rate injected.
+        super()._build_networks_and_optimizer()
+        self.network_optimizer = optax.chain(
+            optax.clip_by_global_norm(self._max_gradient_norm),
+            optax_optimizer(self._optimizer_class, self.learning_rate_controller.rate),
+        )
+        self._injected_optimizer = self.network_optimizer
+        self.optimizer_state = self.network_optimizer.init(self.network_params)
+
+    def _set_optimizer_rate(self, rate):
+        """Replaces the rate array in the optimizer state (same shape and dtype: no new trace)."""
+        clip_state, injected_state = self.optimizer_state
+        hyperparams = dict(injected_state.hyperparams, learning_rate=jnp.asarray(rate, dtype=jnp.float32))
+        self.optimizer_state = (clip_state, injected_state._replace(hyperparams=hyperparams))
+
+    def _read_optimizer_rate(self):
+        return float(self.optimizer_state[1].hyperparams['learning_rate'])
+
+    def weights_are_finite(self):
+        return bool(_all_finite(self.network_params))
+
+    # --- training -------------------------------------------------------------
+
+    def _train_step(self):
+        self.advance_learning_rate_if_due()
+        if not self.eval_mode and self._replay.add_count >= self.update_period:  # Dopamine's update condition
+            self._before_update()
+        super()._train_step()
+
+    def _before_update(self):
+        if self.feedback == 'iteration' and self._updates_done > 0 and self._iteration_returns:
+            self._report_return(float(np.mean(self._iteration_returns)))
+        self._iteration_returns = []
+        self._updates_done += 1
+        self.write_pending_rate()
+
+    def end_training_episode(self, episode_return):
+        if self.feedback == 'episode':
+            return super().end_training_episode(episode_return)
+        self.check_weights_if_due()
+        if self._updates_done > 0:
+            self._iteration_returns.append(float(episode_return))
+        return self.learning_rate_controller.rate
+
+    # --- preprocessing ----------------------------------------------------------
+
+    def _preprocess_observation(self, observation):
+        statistics = self._observation_statistics
+        if statistics is None:
+            return observation
+        observation = np.asarray(observation, dtype=np.float64)
+        if not self.eval_mode:
+            statistics.update(observation)
+        normalized = (observation - statistics.mean) / np.sqrt(statistics.var + 1e-8)
+        return np.clip(normalized, -self._clip, self._clip)
+
+    def _preprocess_reward(self, reward):
+        statistics = self._return_statistics
+        if statistics is None:
+            return reward
+        if not self.eval_mode:
+            self._discounted_return = self._discounted_return * self.gamma + float(reward)
+            statistics.update(self._discounted_return)
+        return float(np.clip(reward / np.sqrt(statistics.var + 1e-8), -self._clip, self._clip))
+
+    def begin_episode(self, observation):
+        self._discounted_return = 0.0
+        return super().begin_episode(self._preprocess_observation(observation))
+
+    def step(self, reward, observation):
+        return super().step(self._preprocess_reward(reward), self._preprocess_observation(observation))
+
+    def end_episode(self, reward, terminal=True):
+        super().end_episode(self._preprocess_reward(reward), terminal)
+
+    # --- checkpoints ------------------------------------------------------------
+
+    def bundle_and_checkpoint(self, checkpoint_dir, iteration_number):
+        bundle = super().bundle_and_checkpoint(checkpoint_dir, iteration_number)
+        if bundle is not None:
+            bundle[_PREPROCESSING_KEY] = {
+                name: None if s is None else {'mean': s.mean, 'var': s.var, 'count': s.count}
+                for name, s in (('observations', self._observation_statistics), ('returns', self._return_statistics))
+            }
+            bundle[_FEEDBACK_KEY] = {'updates_done': self._updates_done, 'returns': list(self._iteration_returns)}
+        return bundle
+
+    def unbundle(self, checkpoint_dir, iteration_number, bundle_dictionary):
+        restored = super().unbundle(checkpoint_dir, iteration_number, bundle_dictionary)
+        # Dopamine's PPOAgent.unbundle sets the bare named optimizer; the
+        # restored state belongs to the injected chain.
+        self.network_optimizer = self._injected_optimizer
+        if restored and bundle_dictionary:
+            saved = bundle_dictionary.get(_PREPROCESSING_KEY, {})
+            for name, statistics in (
+                ('observations', self._observation_statistics),
+                ('returns', self._return_statistics),
+            ):
+                if statistics is not None and saved.get(name) is not None:
+                    statistics.mean, statistics.var, statistics.count = (
+                        saved[name]['mean'],
+                        saved[name]['var'],
+                        saved[name]['count'],
+                    )
+            feedback = bundle_dictionary.get(_FEEDBACK_KEY)
+            if feedback is not None:
+                self._updates_done = int(feedback['updates_done'])
+                self._iteration_returns = [float(r) for r in feedback['returns']]
+        return restored
+
+
+def create_ppo_agent(
+    environment,
+    learning_rate_controller,
+    optimizer_class,
+    stop_on_divergence,
+    divergence_check_period,
+    seed,
+    summary_writer,
+):
+    """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space (Dopamine's factory misses ``action_limits``)."""
+    action_space = environment.action_space
+    if not isinstance(action_space, gymnasium.spaces.Box):
+        raise errors.ConfigError(
+            f"lrrl.create_agent.agent_name = 'ppo' is not allowed with this environment: its action space is "
+            f'{action_space}, and PPO here needs continuous actions (a Box space), e.g. a MuJoCo task (docs/ppo.md).'
+        )
+    return LRRLPPOAgent(
+        action_shape=action_space.shape,
+        observation_shape=environment.observation_space.shape,
+        action_limits=(action_space.low, action_space.high),
+        learning_rate_controller=learning_rate_controller,
+        optimizer_class=optimizer_class,
+        stop_on_divergence=stop_on_divergence,
+        divergence_check_period=divergence_check_period,
+        seed=seed,
+        summary_writer=summary_writer,
+    )
