@@ -17,8 +17,25 @@ from lrrl.analysis import normalization
 from lrrl.analysis import scores as scores_lib
 
 PAPER_REPORTED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data', 'paper_reported.csv')
+# The paper's scale per agent: iterations x agent steps per iteration. DQN and
+# IQN: 200 x 250k agent steps (200M Atari frames). PPO: 1M environment steps on
+# MuJoCo (assumed; configs/agents/ppo_mujoco.gin, docs/ppo.md).
 PAPER_ITERATIONS = 200
 PAPER_TRAINING_STEPS = 250_000
+PAPER_SCALE = {'ppo': (100, 10_000)}
+
+
+def paper_scale(agent):
+    """(iterations, training steps per iteration) of the paper's runs for ``agent``."""
+    return PAPER_SCALE.get(agent, (PAPER_ITERATIONS, PAPER_TRAINING_STEPS))
+
+
+def at_paper_scale(agent, num_iterations, training_steps):
+    """Whether runs of this length are at least as long as the paper's (total agent steps)."""
+    iterations, steps = paper_scale(agent)
+    return num_iterations * training_steps >= iterations * steps
+
+
 LRRL_CONTROLLER = 'BanditLearningRate'
 # Bandits that are baselines, not LRRL: a uniformly random arm every round.
 BASELINE_BANDITS = ('UniformBandit',)
@@ -62,10 +79,9 @@ def paper_values(cells, runs, path=PAPER_REPORTED):
                 & (runs['game'] == row.game)
                 & (runs['method'] == cells.loc[index, 'method'])
             ]
-            at_scale = (
-                (cell_runs['num_iterations'] >= PAPER_ITERATIONS)
-                & (cell_runs['training_steps'] >= PAPER_TRAINING_STEPS)
-            ).all()
+            at_scale = all(
+                at_paper_scale(row.agent, r.num_iterations, r.training_steps) for r in cell_runs.itertuples()
+            )
             text[index] = f'{value} ({row.description}{"" if at_scale else "; different scale"})'
     return text
 

@@ -116,17 +116,16 @@ def build_report(
             f'missing seeds: {cell["agent"]}, {cell["game"]}, {cell["method"]} has seeds {cell["seeds"]}, '
             f'lacks {cell["missing_seeds"]} (which other methods of this game have).'
         )
-    scale = runs[['num_iterations', 'training_steps']].drop_duplicates().dropna()
+    scale = runs[['agent', 'num_iterations', 'training_steps']].drop_duplicates().dropna()
     for _, s in scale.iterrows():
-        at_scale = (
-            s['num_iterations'] >= estimates.PAPER_ITERATIONS and s['training_steps'] >= estimates.PAPER_TRAINING_STEPS
-        )
+        agent, iterations, steps = s['agent'], int(s['num_iterations']), int(s['training_steps'])
+        paper_iterations, paper_steps = estimates.paper_scale(agent)
         notes.append(
-            f'scale: runs of {int(s["num_iterations"])} iterations x {int(s["training_steps"]):,} training steps'
+            f'scale: {agent} runs of {iterations} iterations x {steps:,} training steps'
             + (
                 ''
-                if at_scale
-                else f' (the paper: {estimates.PAPER_ITERATIONS} x {estimates.PAPER_TRAINING_STEPS:,}; values are not comparable with it)'
+                if estimates.at_paper_scale(agent, iterations, steps)
+                else f' (the paper: {paper_iterations} x {paper_steps:,}; values are not comparable with it)'
             )
             + '.'
         )
