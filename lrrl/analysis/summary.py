@@ -28,7 +28,13 @@ def arm_labels(episodes):
 
 
 def iteration_table(run_dir):
-    """One row per iteration: returns, episodes, and the share of each arm."""
+    """One row per iteration: returns, episodes, and the share of each arm.
+
+    The share is of the iteration's training steps when the logs count the
+    agent steps on each arm (a bandit whose rounds are agent steps switches
+    rates mid-episode), else of its training episodes; ``table.attrs['share_of']``
+    says which.
+    """
     episodes = run_folder.read_trace(run_dir)
     grouped = episodes.groupby('iteration')
     table = pd.DataFrame(
@@ -37,9 +43,15 @@ def iteration_table(run_dir):
             'episodes': grouped.size(),
         }
     )
-    for k, label in enumerate(arm_labels(episodes)):
-        table[f'share {label}'] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
     logs = run_folder.read_dopamine_log(run_dir)
+    steps = {i: s['learning_rate_arm_steps'][0] for i, s in logs.items() if s.get('learning_rate_arm_steps')}
+    by_steps = bool(steps) and set(table.index) <= set(steps)
+    for k, label in enumerate(arm_labels(episodes)):
+        if by_steps:
+            table[f'share {label}'] = pd.Series({i: steps[i][k] / max(sum(steps[i]), 1) for i in table.index})
+        else:
+            table[f'share {label}'] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
+    table.attrs['share_of'] = 'steps' if by_steps else 'episodes'
     evals = {i: s['eval_average_return'][0] for i, s in logs.items() if s.get('eval_average_return')}
     if evals:
         table['eval_return'] = pd.Series(evals)

@@ -8,9 +8,12 @@ slots (Adam's moments are shared by all arms). The variable is created before
 Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
-A controller whose rate moves with time (a schedule) is advanced every
-``controller.rate_update_period`` agent steps; for the others the per-step cost is
-one integer comparison. An optimizer with ``restart_ops()`` (AdamRel) has them
+The controller is advanced at the agent steps it names (``next_advance``: a
+schedule's refresh, the end of a bandit round counted in agent steps); the
+per-step cost is one integer comparison. The agent tells the controller when
+its first gradient update happens (Dopamine trains once the replay holds more
+than ``min_replay_history`` transitions, every ``update_period`` steps), so
+that no bandit round closes during the warm-up. An optimizer with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
 Divergence: a rate can make the loss, then the weights, non-finite. After
@@ -81,6 +84,8 @@ class LearningRateControlMixin:
         self._divergence_reported = False
         super().__init__(sess, num_actions, **kwargs)
         self._applied_rate = learning_rate_controller.rate
+        # Resuming replaces this with the saved state (learning started or not).
+        learning_rate_controller.wait_for_learning()
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
@@ -109,9 +114,29 @@ class LearningRateControlMixin:
 
     def _advance_learning_rate(self):
         """Moves the controller to the current step; applies its rate if it changed."""
-        self._apply_rate(self.learning_rate_controller.advance(self.training_steps))
-        period = self.learning_rate_controller.rate_update_period
-        self._next_rate_update = math.inf if period is None else (self.training_steps // period + 1) * period
+        controller = self.learning_rate_controller
+        if controller.awaiting_learning and self._gradient_update_due():
+            controller.learning_started(self.training_steps)
+        self._apply_rate(controller.advance(self.training_steps))
+        self._schedule_rate_update()
+
+    def _gradient_update_due(self):
+        """Whether Dopamine's ``_train_step`` runs the train op at this step (its own condition)."""
+        return (
+            self._replay.memory.add_count > self.min_replay_history and self.training_steps % self.update_period == 0
+        )
+
+    def _schedule_rate_update(self):
+        """Sets the next step at which ``_train_step`` calls ``_advance_learning_rate``."""
+        controller = self.learning_rate_controller
+        upcoming = controller.next_advance(self.training_steps)
+        if controller.awaiting_learning:
+            # The replay gains at most one transition per training step, so the
+            # first gradient update cannot come before this step.
+            missing = max(self.min_replay_history + 1 - self._replay.memory.add_count, 0)
+            earliest = -(-(self.training_steps + missing) // self.update_period) * self.update_period
+            upcoming = min(upcoming, earliest)
+        self._next_rate_update = upcoming
 
     def _apply_rate(self, rate):
         if rate != self._applied_rate:
@@ -143,6 +168,8 @@ class LearningRateControlMixin:
         self.check_weights_finite()
         new = self.learning_rate_controller.end_episode(episode_return, self.training_steps)
         self._apply_rate(new)
+        # A round may have closed (or been extended to this episode's end).
+        self._schedule_rate_update()
         return new
 
     def bundle_and_checkpoint(self, checkpoint_dir, iteration_number):
