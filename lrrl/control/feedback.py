@@ -15,8 +15,11 @@ applies it itself when it is fed raw values (``Exp3Bandit.window``).
 controller can hand any bandit an improvement computed once:
 
 - baseline ``'previous_rounds'``: the mean of the previous ``window`` values
-  (the paper's, with j = ``window``), or ``'same_arm'``: the mean of the
-  previous ``window`` values of rounds that played the same arm;
+  (the paper's, with j = ``window``), ``'same_arm'``: the mean of the
+  previous ``window`` values of rounds that played the same arm, or
+  ``'run_min'``: the lowest value seen so far in the run, so that f' is the
+  level of the returns rather than their change (with ``'run_range'``,
+  min-max scaled to [0, 1], like the feedback of the [0, 1]-reward bandits);
 - scale ``'window_std'``: the spread of that window and the current value (the
   paper-literal normalisation; it makes f' invariant to any affine change of
   the returns, so a smooth rise scores the same whatever its slope, see
@@ -35,7 +38,7 @@ import numpy as np
 
 from lrrl import validation
 
-BASELINES = ('previous_rounds', 'same_arm')
+BASELINES = ('previous_rounds', 'same_arm', 'run_min')
 SCALES = ('window_std', 'run_range', 'mean_abs', 'none')
 _MAX = np.finfo(np.float64).max
 
@@ -75,7 +78,7 @@ class RoundImprovement:
     """f'_n = (f_n - baseline_n) / scale_n, with the baseline and the scale selectable.
 
     Args:
-      baseline: ``'previous_rounds'`` or ``'same_arm'`` (module doc).
+      baseline: ``'previous_rounds'``, ``'same_arm'`` or ``'run_min'`` (module doc).
       window: how many earlier values the baseline averages (j >= 1).
       scale: ``'window_std'``, ``'run_range'``, ``'mean_abs'`` or ``'none'``.
       scale_decay: with ``'mean_abs'``, the moving average's decay in (0, 1):
@@ -123,6 +126,8 @@ class RoundImprovement:
         history = self._recent if self.baseline == 'previous_rounds' else self._by_arm.get(arm, [])
         self._low = value if self._low is None else min(self._low, value)
         self._high = value if self._high is None else max(self._high, value)
+        if self.baseline == 'run_min':
+            history = [self._low]
         if self.scale == 'window_std':
             improvement = window_improvement(history, value, normalize=True)
         elif not history:
