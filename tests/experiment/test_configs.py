@@ -59,7 +59,10 @@ ALL_GIN_FILES = sorted(
 )
 CARTPOLE_AGENTS = ('agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin')
 # Building blocks that need a binding to be complete.
-COMPLETIONS = {'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)']}
+COMPLETIONS = {
+    'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
+    'lrrl/bandit_paper_literal.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
+}
 
 
 def completed(config_file):
@@ -94,6 +97,7 @@ def make_environment():
 STATIONARY = {
     'stationary/functions.gin': ('lrrl.benchmarks.stationary', 'StationaryBenchmark'),
     'stationary/maclaurin.gin': ('lrrl.benchmarks.maclaurin', 'MaclaurinBenchmark'),
+    'stationary/testbed.gin': ('lrrl.benchmarks.bandit_testbed', 'BanditTestbed'),
 }
 
 
