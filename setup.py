@@ -48,6 +48,7 @@ setup(
     extras_require={
         # TensorFlow's CUDA libraries; the same configs then run on the GPU.
         'gpu': ['tensorflow[and-cuda]==2.18.1'],
-        'test': ['pytest==9.2.0', 'hypothesis==6.170.15'],
+        # pymab: maintained reference implementations the bandit tests cross-check against.
+        'test': ['pytest==9.2.0', 'hypothesis==6.170.15', 'pymab==2.0.1'],
     },
 )

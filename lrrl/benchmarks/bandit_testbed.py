@@ -113,7 +113,7 @@ PAPER_LITERAL = Configuration('lrrl_paper_literal', round_unit='episodes', round
 DEFAULT = Configuration(
     'lrrl_default',
     bandit_kwargs=_kw(alpha=1.0, decay=0.99, decay_all_arms=True, denominator='max_one', window=None),
-    feedback_kwargs=_kw(baseline='previous_rounds', window=1, scale='run_range'),
+    feedback_kwargs=_kw(baseline='run_min', window=1, scale='run_range'),
     round_size=1.0,
     burn_in=0.5,
 )

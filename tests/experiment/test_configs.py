@@ -30,7 +30,9 @@ def test_candidate_sets_build_lrrl_with_its_bandit(gin_config, method_file):
     assert isinstance(controller, controllers.BanditLearningRate)
     assert controller.candidates == SETS[method_file]
     assert isinstance(controller.bandit, bandits.Exp3Bandit)
-    assert (controller.bandit.alpha, controller.bandit.decay) == (0.2, 0.9)
+    # The default of configs/lrrl/bandit.gin (docs/bandits.md).
+    assert (controller.bandit.alpha, controller.bandit.decay, controller.bandit.denominator) == (1.0, 0.99, 'max_one')
+    assert controller.steps_per_round == 250000 and controller.feedback.baseline == 'run_min'
 
 
 def test_textbook_exp3_is_selected_by_gin(gin_config):
