@@ -33,8 +33,14 @@ def main(argv):
     if table.empty:
         raise errors.ConfigError(f'--runs={FLAGS.runs} holds no run folder (<method>/seed_<n>).')
     header = list(table.columns)
-    rows = [[f'{v:.3g}' if isinstance(v, float) else v for v in r] for r in table.itertuples(index=False)]
+    rows = [
+        ['-' if isinstance(v, float) and v != v else f'{v:.3g}' if isinstance(v, float) else v for v in r]
+        for r in table.itertuples(index=False)
+    ]
     text = tables.markdown_table(header, rows)
+    missing = demo_check.unfinished(FLAGS.runs)
+    if missing:
+        text += f'\nNot finished (left out): {", ".join(missing)}.\n'
     print(text)
     if FLAGS.out:
         atomic.write_text(FLAGS.out, text)

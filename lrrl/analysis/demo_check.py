@@ -56,10 +56,15 @@ def run_row(run_dir, collapsing_rate):
 
 
 def demo_table(runs_dir, collapsing_rate):
-    """One row per (method, seed) and one 'mean' row per method, from ``runs_dir``."""
+    """One row per finished (method, seed) run and one 'mean' row per method, from ``runs_dir``.
+
+    Runs that have not finished (``status.json``) are left out; ``unfinished``
+    lists them.
+    """
     rows = []
     for run_dir in sorted(glob.glob(os.path.join(runs_dir, '*', 'seed_*'))):
-        if not run_folder.is_run_folder(run_dir):
+        status = run_folder.read_status(run_dir) if run_folder.is_run_folder(run_dir) else None
+        if not status or status.get('state') != 'finished':
             continue
         method = os.path.basename(os.path.dirname(run_dir))
         seed = int(os.path.basename(run_dir)[len('seed_') :])
@@ -68,5 +73,18 @@ def demo_table(runs_dir, collapsing_rate):
         return pd.DataFrame()
     table = pd.DataFrame(rows)
     means = table.groupby('method', sort=False).mean(numeric_only=True).reset_index()
+    means['iterations'] = table.groupby('method', sort=False)['iterations'].min().to_numpy()
     means['seed'] = 'mean'
+    table['runs'] = 1
+    means['runs'] = table.groupby('method', sort=False).size().to_numpy()
     return pd.concat([table, means], ignore_index=True)
+
+
+def unfinished(runs_dir):
+    """The run folders under ``runs_dir`` that have not finished."""
+    out = []
+    for run_dir in sorted(glob.glob(os.path.join(runs_dir, '*', 'seed_*'))):
+        status = run_folder.read_status(run_dir) if run_folder.is_run_folder(run_dir) else None
+        if not status or status.get('state') != 'finished':
+            out.append(os.path.relpath(run_dir, runs_dir))
+    return out

@@ -168,3 +168,8 @@ def test_demo_check_reads_an_old_run_folder(tmp_path):
     expected = second.loc[second['learning_rate'] == 1e-2, 'length'].sum() / second['length'].sum()
     assert row['share_on_collapsing_rate_second_half'] == pytest.approx(expected)
     assert row['return_second_half'] == pytest.approx(second['return'].mean())
+
+
+def test_demo_check_command_names_a_missing_runs_folder(tmp_path):
+    result = run_cli('lrrl.demo_check', f'--runs={tmp_path / "none"}')
+    assert result.returncode == 2 and '--runs=' in result.stderr and 'demo_check sweep' in result.stderr
