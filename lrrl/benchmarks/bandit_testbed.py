@@ -20,8 +20,9 @@ Tasks (``TASKS``):
   passes 0.95. CartPole-like episodes last 8 + 192 q steps (noisy, capped at
   200) and return their length; Atari-like episodes last 250 steps and
   return 100 q + noise. *Pure noise*: returns independent of the arm.
-- MaclaurinNet (``lrrl.benchmarks.maclaurin_task``): Adam on the 12-point grid
-  1e-5 … 1e-2, one network per seed trained in one array, feedback -L per step.
+- MaclaurinNet (``lrrl.benchmarks.maclaurin_task``): 3,000 Adam steps on the
+  12-point grid 1e-5 … 1e-2, one network per seed trained in one array,
+  feedback -L (the whole training set) per step.
 - The six test functions (``lrrl.benchmarks.test_functions``) with SGD and
   Adam, through ``lrrl.benchmarks.stationary.optimise``.
 
@@ -40,8 +41,9 @@ arm alone runs too (the fixed baselines). Per task and configuration:
   geometric mean;
 - pure noise: P(max probability > 0.9) after 1,000 rounds.
 
-``select_default`` chooses LRRL's default among ``CANDIDATES`` on the
-selection seeds by the rule written there; the testbed reports on other seeds.
+``DefaultSelection`` (``--select``) chose LRRL's default among ``candidates()``
+on the selection seeds 0-9 by the rule written there; the testbed reports on
+seeds 10-29 (``configs/stationary/testbed.gin``; ``docs/bandits.md``).
 """
 
 import dataclasses
@@ -108,7 +110,7 @@ def _kw(**kwargs):
 
 # The project's first configuration: what configs/methods/lrrl_paper_literal.gin binds.
 PAPER_LITERAL = Configuration('lrrl_paper_literal', round_unit='episodes', round_size=1)
-# LRRL's default, chosen by select_default on the selection seeds (docs/bandits.md);
+# LRRL's default, chosen by DefaultSelection on the selection seeds (docs/bandits.md);
 # configs/lrrl/bandit.gin binds the same (tests/benchmarks/test_bandit_testbed.py checks it).
 DEFAULT = Configuration(
     'lrrl_default',
@@ -128,7 +130,10 @@ CONFIGURATIONS = {
         Configuration('classic_exp3', bandit='ClassicExp3Bandit', bandit_kwargs=_kw(gamma=0.1), **_ABLATION),
         Configuration('exp3_ix', bandit='Exp3IXBandit', bandit_kwargs=_kw(learning_rate=0.1), **_ABLATION),
         Configuration(
-            'discounted_ucb', bandit='DiscountedUCBBandit', bandit_kwargs=_kw(discount=0.95, exploration=0.6), **_ABLATION
+            'discounted_ucb',
+            bandit='DiscountedUCBBandit',
+            bandit_kwargs=_kw(discount=0.95, exploration=0.6),
+            **_ABLATION,
         ),
     )
 }
@@ -312,26 +317,42 @@ def _synthetic_tasks():
     return (
         SyntheticTask(
             'cartpole_destructive',
-            (('slow', Arm('learn', cp['slow'])), ('good', Arm('learn', cp['good'])), ('destructive', Arm('destructive', 2e-3))),
+            (
+                ('slow', Arm('learn', cp['slow'])),
+                ('good', Arm('learn', cp['good'])),
+                ('destructive', Arm('destructive', 2e-3)),
+            ),
             best_arm=1,
             destructive_arm=2,
             episodes='cartpole',
         ),
         SyntheticTask(
             'cartpole_unstable',
-            (('slow', Arm('learn', cp['slow'])), ('good', Arm('learn', cp['good'])), ('unstable', Arm('unstable', 1e-3, 5e-4))),
+            (
+                ('slow', Arm('learn', cp['slow'])),
+                ('good', Arm('learn', cp['good'])),
+                ('unstable', Arm('unstable', 1e-3, 5e-4)),
+            ),
             best_arm=1,
             episodes='cartpole',
         ),
         SyntheticTask(
             'cartpole_sawtooth',
-            (('slow', Arm('learn', cp['slow'])), ('good', Arm('learn', cp['good'])), ('sawtooth', Arm('sawtooth', 2e-3))),
+            (
+                ('slow', Arm('learn', cp['slow'])),
+                ('good', Arm('learn', cp['good'])),
+                ('sawtooth', Arm('sawtooth', 2e-3)),
+            ),
             best_arm=1,
             episodes='cartpole',
         ),
         SyntheticTask(
             'atari_destructive',
-            (('slow', Arm('learn', at['slow'])), ('good', Arm('learn', at['good'])), ('destructive', Arm('destructive', 1e-3))),
+            (
+                ('slow', Arm('learn', at['slow'])),
+                ('good', Arm('learn', at['good'])),
+                ('destructive', Arm('destructive', 1e-3)),
+            ),
             best_arm=1,
             destructive_arm=2,
             episodes='atari',
@@ -340,7 +361,11 @@ def _synthetic_tasks():
         ),
         SyntheticTask(
             'atari_unstable',
-            (('slow', Arm('learn', at['slow'])), ('good', Arm('learn', at['good'])), ('unstable', Arm('unstable', 5e-4, 2e-4))),
+            (
+                ('slow', Arm('learn', at['slow'])),
+                ('good', Arm('learn', at['good'])),
+                ('unstable', Arm('unstable', 5e-4, 2e-4)),
+            ),
             best_arm=1,
             episodes='atari',
             steps=250_000,
@@ -633,7 +658,11 @@ class BanditTestbed:
             configurations,
             f'a non-empty list of names from {", ".join(CONFIGURATIONS)}',
         )
-        for binding, value, low in (('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0), ('bootstrap_reps', bootstrap_reps, 1)):
+        for binding, value, low in (
+            ('num_seeds', num_seeds, 1),
+            ('first_seed', first_seed, 0),
+            ('bootstrap_reps', bootstrap_reps, 1),
+        ):
             validation.require(validation.is_int(value, low), f'BanditTestbed.{binding}', value, f'an integer >= {low}')
         validation.require(
             validation.is_real(synthetic_steps_scale) and 0 < synthetic_steps_scale <= 1,
@@ -705,11 +734,27 @@ class TestbedResults:
             + '.\n'
         )
         sections = (
-            ('best_arm_share', 'Share of gradient updates on the best arm', 'the task\'s best arm (numpy tasks: the best fixed arm on these seeds, chosen after the fact)'),
-            ('destructive_lock_in', 'Lock-in on the destructive arm', 'share of seeds whose second half put > 50% of its updates on the destructive arm'),
-            ('vs_best_fixed', 'Final quality relative to the best fixed arm', 'per-seed ratio, > 1 better (synthetic: mean quality over the last 10%; numpy tasks: geometric mean of final-loss ratios)'),
+            (
+                'best_arm_share',
+                'Share of gradient updates on the best arm',
+                "the task's best arm (numpy tasks: the best fixed arm on these seeds, chosen after the fact)",
+            ),
+            (
+                'destructive_lock_in',
+                'Lock-in on the destructive arm',
+                'share of seeds whose second half put > 50% of its updates on the destructive arm',
+            ),
+            (
+                'vs_best_fixed',
+                'Final quality relative to the best fixed arm',
+                'per-seed ratio, > 1 better (synthetic: mean quality over the last 10%; numpy tasks: geometric mean of final-loss ratios)',
+            ),
             ('vs_uniform', 'Final quality relative to UniformBandit', 'as above, against `uniform`'),
-            ('p_max_p_final_above_0.9', 'Pure noise: P(max probability > 0.9) after 1,000 rounds', 'returns independent of the arm'),
+            (
+                'p_max_p_final_above_0.9',
+                'Pure noise: P(max probability > 0.9) after 1,000 rounds',
+                'returns independent of the arm',
+            ),
             ('p_max_p_200_above_0.9', 'Pure noise: P(max probability > 0.9) after 200 rounds', ''),
         )
         methods = [c.name for c in t.configurations]
@@ -818,8 +863,14 @@ class DefaultSelection:
         functions=tuple(test_functions.FUNCTIONS),
         optimizers=('sgd', 'adam'),
     ):
-        for binding, value, low in (('num_seeds', num_seeds, 1), ('first_seed', first_seed, 0), ('finalists', finalists, 1)):
-            validation.require(validation.is_int(value, low), f'DefaultSelection.{binding}', value, f'an integer >= {low}')
+        for binding, value, low in (
+            ('num_seeds', num_seeds, 1),
+            ('first_seed', first_seed, 0),
+            ('finalists', finalists, 1),
+        ):
+            validation.require(
+                validation.is_int(value, low), f'DefaultSelection.{binding}', value, f'an integer >= {low}'
+            )
         self.seeds = list(range(first_seed, first_seed + num_seeds))
         self.tasks = build_tasks(functions, optimizers)
         self.candidates = candidates()
@@ -853,7 +904,11 @@ def score_candidates(table):
         for task, r in group.iterrows():
             if 'destructive_lock_in' in r and not pd.isna(r.get('destructive_lock_in')) and r['best_arm_share'] < 0.8:
                 violations.append(f'{task}: best-arm share {r["best_arm_share"]:.2f} < 0.8')
-            if task in SYNTHETIC_NAMES and not pd.isna(r.get('best_arm_share')) and r['best_arm_share'] <= uniform.loc[task, 'best_arm_share']:
+            if (
+                task in SYNTHETIC_NAMES
+                and not pd.isna(r.get('best_arm_share'))
+                and r['best_arm_share'] <= uniform.loc[task, 'best_arm_share']
+            ):
                 violations.append(
                     f'{task}: best-arm share {r["best_arm_share"]:.2f} <= uniform {uniform.loc[task, "best_arm_share"]:.2f}'
                 )
@@ -887,7 +942,7 @@ class SelectionResults:
         s = self.selection
         out = io.StringIO()
         out.write(
-            '# Choosing LRRL\'s default on the selection seeds\n\n'
+            "# Choosing LRRL's default on the selection seeds\n\n"
             f'Seeds {s.seeds[0]}–{s.seeds[-1]}, every testbed task, {len(s.candidates)} candidates '
             '(`lrrl.benchmarks.bandit_testbed.candidates`) and `uniform`. Produced by '
             '`python -m lrrl.bandit_testbed --select`. Rule: fewest violated targets, then the highest geometric '

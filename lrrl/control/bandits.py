@@ -246,15 +246,11 @@ class Exp3Bandit(Bandit):
             window,
             'an integer >= 1, or None when the feedback is already an improvement',
         )
-        validation.require(
-            isinstance(normalize, (bool, np.bool_)), 'Exp3Bandit.normalize', normalize, 'True or False'
-        )
+        validation.require(isinstance(normalize, (bool, np.bool_)), 'Exp3Bandit.normalize', normalize, 'True or False')
         validation.require(
             isinstance(decay_all_arms, (bool, np.bool_)), 'Exp3Bandit.decay_all_arms', decay_all_arms, 'True or False'
         )
-        validation.require(
-            denominator in DENOMINATORS, 'Exp3Bandit.denominator', denominator, f'one of {DENOMINATORS}'
-        )
+        validation.require(denominator in DENOMINATORS, 'Exp3Bandit.denominator', denominator, f'one of {DENOMINATORS}')
         validation.require(
             validation.is_real(mixing) and 0 <= mixing < 1, 'Exp3Bandit.mixing', mixing, 'a number in [0, 1)'
         )

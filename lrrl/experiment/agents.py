@@ -25,8 +25,6 @@ before NaN weights can overwrite a good checkpoint — unless
 ``lrrl.create_agent.stop_on_divergence = False``, which only warns.
 """
 
-import math
-
 from absl import logging
 import gin
 import tensorflow as tf
@@ -122,9 +120,7 @@ class LearningRateControlMixin:
 
     def _gradient_update_due(self):
         """Whether Dopamine's ``_train_step`` runs the train op at this step (its own condition)."""
-        return (
-            self._replay.memory.add_count > self.min_replay_history and self.training_steps % self.update_period == 0
-        )
+        return self._replay.memory.add_count > self.min_replay_history and self.training_steps % self.update_period == 0
 
     def _schedule_rate_update(self):
         """Sets the next step at which ``_train_step`` calls ``_advance_learning_rate``."""

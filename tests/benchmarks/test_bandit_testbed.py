@@ -120,7 +120,9 @@ def test_the_paper_literal_config_is_the_first_configuration(gin_config):
     """methods/lrrl_paper_literal.gin builds what the class defaults (today's behaviour) build."""
     from lrrl.experiment import checks
 
-    gin_config(['agents/dqn.gin', 'methods/lrrl_paper_literal.gin'], ["atari_lib.create_atari_environment.game_name = 'Pong'"])
+    gin_config(
+        ['agents/dqn.gin', 'methods/lrrl_paper_literal.gin'], ["atari_lib.create_atari_environment.game_name = 'Pong'"]
+    )
     literal = checks.check_config()
     first = controllers.BanditLearningRate(rates=literal.candidates)
     assert literal.state_dict()['config'] == first.state_dict()['config']
@@ -151,7 +153,11 @@ def test_the_testbed_command_end_to_end_on_a_tiny_budget(tmp_path):
     # A second run refuses to replace the results, naming them.
     again = run_cli('lrrl.bandit_testbed', *args)
     assert again.returncode == 2 and 'testbed.md' in again.stderr and '--overwrite' in again.stderr
-    bad = run_cli('lrrl.bandit_testbed', f'--output_dir={tmp_path / "bad"}', "--gin_bindings=BanditTestbed.configurations = ('lrrl_best',)")
+    bad = run_cli(
+        'lrrl.bandit_testbed',
+        f'--output_dir={tmp_path / "bad"}',
+        "--gin_bindings=BanditTestbed.configurations = ('lrrl_best',)",
+    )
     assert bad.returncode == 2 and 'BanditTestbed.configurations' in bad.stderr
     assert not (tmp_path / 'bad').exists()
 

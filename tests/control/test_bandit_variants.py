@@ -216,7 +216,7 @@ def test_every_bandit_state_round_trips_and_continues_identically(make):
 
 def test_a_state_saved_with_other_values_is_refused_naming_the_binding():
     saved = bandits.Exp3Bandit(num_arms=3, alpha=0.2).state_dict()
-    with pytest.raises(ValueError, match=r"Exp3Bandit\.alpha = 0\.2, the configuration says 2\.0"):
+    with pytest.raises(ValueError, match=r'Exp3Bandit\.alpha = 0\.2, the configuration says 2\.0'):
         bandits.Exp3Bandit(num_arms=3, alpha=2.0).load_state_dict(saved)
     saved = bandits.DiscountedUCBBandit(num_arms=3, discount=0.9).state_dict()
     with pytest.raises(ValueError, match=r'DiscountedUCBBandit\.discount = 0\.9'):

@@ -144,9 +144,7 @@ def test_burn_in_leaves_the_first_part_of_the_round_out():
 
 
 def test_burn_in_on_rounds_of_episodes_leaves_the_first_episodes_out():
-    controller = controllers.BanditLearningRate(
-        rates=RATES, bandit=RecordingBandit, episodes_per_round=4, burn_in=0.5
-    )
+    controller = controllers.BanditLearningRate(rates=RATES, bandit=RecordingBandit, episodes_per_round=4, burn_in=0.5)
     for n, r in enumerate([1.0, 2.0, 10.0, 20.0]):
         controller.end_episode(r, n)
     assert controller.bandit.told == [15.0]

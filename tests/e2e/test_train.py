@@ -102,7 +102,9 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
     # Resuming with another bandit value is refused, naming it, before anything is touched.
     with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
         before = f.read()
-    other = run_cli('lrrl.train', *args, '--gin_bindings=Runner.num_iterations=4', '--gin_bindings=Exp3Bandit.alpha=2.0')
+    other = run_cli(
+        'lrrl.train', *args, '--gin_bindings=Runner.num_iterations=4', '--gin_bindings=Exp3Bandit.alpha=2.0'
+    )
     assert other.returncode == 2, other.stderr[-3000:]
     assert 'Exp3Bandit.alpha = 1.0' in other.stderr and '2.0' in other.stderr and 'another --base_dir' in other.stderr
     with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
