@@ -7,7 +7,8 @@ Reads the run folders of ``configs/sweeps/demo_check.toml`` (``python -m lrrl.la
 - the share of the second half's training steps spent on the collapsing rate
   (the ``learning_rate_arm_steps`` that the runner logs per iteration; runs
   without them count the steps of the episodes, each on the rate at its end);
-- the mean training return over the second half and over the last 10 iterations.
+- the mean training return over the second half and over the last 10
+  iterations, and the best iteration's (an unstable rate peaks, then collapses).
 
 ``demo_table`` returns one row per method (mean over seeds, and each seed).
 """
@@ -45,6 +46,7 @@ def run_row(run_dir, collapsing_rate):
         'iterations': len(iterations),
         'return_second_half': float(returns.loc[second_half].mean()),
         'return_last_10': float(returns.loc[iterations[-10:]].mean()),
+        'peak_return': float(returns.max()),
     }
     num_arms = int(trace['arm'].max()) + 1
     if num_arms > 1 or len(rates) > 1:
