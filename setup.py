@@ -48,7 +48,8 @@ setup(
     extras_require={
         # TensorFlow's CUDA libraries; the same configs then run on the GPU.
         'gpu': ['tensorflow[and-cuda]==2.18.1'],
-        'test': ['pytest==9.2.0', 'hypothesis==6.170.15'],
+        # pymab: maintained reference implementations the bandit tests cross-check against.
+        'test': ['pytest==9.2.0', 'hypothesis==6.170.15', 'pymab==2.0.1'],
         # MinAtar (Young & Tian 2019), the five miniature Atari games of
         # configs/agents/*_minatar.gin (docs/minatar.md). GPL-licensed, so kept
         # out of the core install; it pulls seaborn, scipy, pandas, matplotlib.

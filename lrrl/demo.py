@@ -40,7 +40,10 @@ def main(argv):
     files = [gin_files.resolve(f) for f in GIN_FILES] + list(FLAGS.gin_files)
     training.run(base_dir, files, FLAGS.gin_bindings, FLAGS.seed, log=log)
     table = summary.iteration_table(base_dir)
-    print('\nPer iteration: mean training return, episodes, share of episodes per learning rate, evaluation return')
+    print(
+        f'\nPer iteration: mean training return, episodes, share of {table.attrs["share_of"]} per learning rate, '
+        'evaluation return'
+    )
     print(summary.format_table(table))
     log(f'plot: {summary.plot_run(base_dir)}')
 

@@ -3,7 +3,7 @@
   python -m lrrl.run_summary --run_dir=runs/demo
 
 Prints, per iteration, the mean training return, the number of episodes, the
-share of episodes on each rate and the evaluation return, and writes
+share of steps (or episodes) on each rate and the evaluation return, and writes
 ``lr_plot.png`` (returns over the rate in use; the arm probabilities over time)
 into the run folder.
 """

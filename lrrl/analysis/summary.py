@@ -14,21 +14,37 @@ from lrrl import atomic
 from lrrl import run_folder
 
 
-def arm_labels(episodes):
+def arm_labels(episodes, candidates=None):
     """A name per arm: its rate when each arm kept one distinct rate, else 'arm k'.
 
     Schedule arms change their rate over time, and several may start equal.
+    An arm no episode ended on is named by ``candidates`` (the rates the logs
+    record) when given.
     """
     num_arms = sum(1 for c in episodes.columns if c.startswith('p_'))
     rates = episodes.groupby('arm')['learning_rate']
-    labels = [f'{rates.first()[k]:.3g}' if k in rates.first().index else f'arm {k}' for k in range(num_arms)]
+    played = rates.first()
+    labels = [
+        f'{played[k]:.3g}'
+        if k in played.index
+        else f'{candidates[k]:.3g}'
+        if candidates is not None and len(candidates) == num_arms
+        else f'arm {k}'
+        for k in range(num_arms)
+    ]
     if len(set(labels)) < num_arms or (rates.nunique() > 1).any():
         return [f'arm {k}' for k in range(num_arms)]
     return labels
 
 
 def iteration_table(run_dir):
-    """One row per iteration: returns, episodes, and the share of each arm."""
+    """One row per iteration: returns, episodes, and the share of each arm.
+
+    The share is of the iteration's training steps when the logs count the
+    agent steps on each arm (a bandit whose rounds are agent steps switches
+    rates mid-episode), else of its training episodes; ``table.attrs['share_of']``
+    says which.
+    """
     episodes = run_folder.read_trace(run_dir)
     grouped = episodes.groupby('iteration')
     table = pd.DataFrame(
@@ -37,9 +53,18 @@ def iteration_table(run_dir):
             'episodes': grouped.size(),
         }
     )
-    for k, label in enumerate(arm_labels(episodes)):
-        table[f'share {label}'] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
     logs = run_folder.read_dopamine_log(run_dir)
+    steps = {i: s['learning_rate_arm_steps'][0] for i, s in logs.items() if s.get('learning_rate_arm_steps')}
+    by_steps = bool(steps) and set(table.index) <= set(steps)
+    candidates = next(
+        (s['learning_rate_candidates'][0] for _, s in sorted(logs.items()) if s.get('learning_rate_candidates')), None
+    )
+    for k, label in enumerate(arm_labels(episodes, candidates)):
+        if by_steps:
+            table[f'share {label}'] = pd.Series({i: steps[i][k] / max(sum(steps[i]), 1) for i in table.index})
+        else:
+            table[f'share {label}'] = grouped['arm'].apply(lambda arms, k=k: float(np.mean(arms == k)))
+    table.attrs['share_of'] = 'steps' if by_steps else 'episodes'
     evals = {i: s['eval_average_return'][0] for i, s in logs.items() if s.get('eval_average_return')}
     if evals:
         table['eval_return'] = pd.Series(evals)

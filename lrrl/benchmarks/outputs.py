@@ -21,14 +21,23 @@ from lrrl import gin_files
 
 
 def run_benchmark(
-    benchmark_class, gin_file_list, gin_bindings, output_dir, output_files, config_name, overwrite=False, log=None
+    benchmark_class,
+    gin_file_list,
+    gin_bindings,
+    output_dir,
+    output_files,
+    config_name,
+    overwrite=False,
+    log=None,
+    progress=None,
 ):
     """Parses gin, builds ``benchmark_class()``, runs it and writes its files; returns the results.
 
     Everything that can be refused (the gin configuration, the benchmark's
     parameters, an output file that exists without ``overwrite``) is refused
     before anything is computed or written. ``config_name`` receives the gin
-    config the benchmark ran with.
+    config the benchmark ran with. ``progress``, if given, is passed to
+    ``benchmark.run(log=...)``.
     """
     log = log or (lambda line: None)
     gin_files.parse(gin_file_list, gin_bindings)
@@ -36,7 +45,7 @@ def run_benchmark(
     check_outputs(output_dir, output_files, overwrite)
     config = gin.config_str()
     begin = time.time()
-    results = benchmark.run()
+    results = benchmark.run() if progress is None else benchmark.run(log=progress)
     paths = results.write(output_dir)
     paths.append(write_text(output_dir, config_name, config))
     log(f'{time.time() - begin:.0f} s; wrote {", ".join(os.path.basename(p) for p in paths)} in {output_dir}')

@@ -8,22 +8,32 @@ reported.
 
 ``FixedLearningRate`` is the constant baseline; ``ScheduledLearningRate``
 follows a schedule of the agent step (decays, cyclical rates; see
-``lrrl.control.schedules``); ``BanditLearningRate`` is LRRL: every κ
-(``episodes_per_round``) training episodes it closes a bandit round with the
-mean return of those episodes and draws the next arm. Its arms are constant
-rates or, for the paper's "scheduler arms", schedules.
+``lrrl.control.schedules``); ``BanditLearningRate`` is LRRL: it closes a bandit round
+every κ training episodes (``episodes_per_round``, the first reading of the
+paper) or every κ agent steps (``steps_per_round``, the paper's Algorithm 1)
+with the mean return of the round's episodes, tells the bandit (directly, or
+as an improvement computed by ``lrrl.control.feedback``) and draws the next
+arm. Its arms are constant rates or, for the paper's "scheduler arms",
+schedules.
 
-Time is the agent step t (Dopamine's ``training_steps``). A controller whose
-rate moves between episodes sets ``rate_update_period``: the agent then calls
-``advance(t)`` every that many steps and applies the rate it returns.
+Time is the agent step t (Dopamine's ``training_steps``). The agent calls
+``advance(t)`` at the steps ``next_advance`` names (a schedule's refresh, the
+end of a round in agent steps) and applies the rate it returns; it calls
+``end_episode`` after each training episode. An agent whose first gradient
+update comes after a warm-up (Dopamine's ``min_replay_history``) calls
+``wait_for_learning()`` when it is built and ``learning_started(t)`` at that
+update: no round in agent steps closes before it.
 """
+
+import math
 
 import gin
 import numpy as np
 
-from lrrl.control import bandits
-from lrrl.control import schedules
 from lrrl import validation
+from lrrl.control import bandits
+from lrrl.control import feedback as feedback_lib
+from lrrl.control import schedules
 
 
 class LearningRateController:
@@ -37,9 +47,8 @@ class LearningRateController:
     """
 
     name = 'LearningRateController'
-    # Agent steps between calls to ``advance`` during training; None when the
-    # rate changes only at the end of an episode (then the agent does no
-    # per-step work for it).
+    # Agent steps between refreshes of a rate that moves with time (a
+    # schedule); None when the rate changes only when a round ends.
     rate_update_period = None
 
     @property
@@ -62,6 +71,41 @@ class LearningRateController:
         """Moves the controller's clock to agent step ``step``; returns the rate."""
         del step
         return self.rate
+
+    def next_advance(self, step):
+        """The agent step at which the agent must call ``advance`` next (inf: not before an episode ends).
+
+        The agent compares its step with this number at every training step
+        (one integer comparison) and asks again after each ``advance`` and
+        each ``end_episode``.
+        """
+        period = self.rate_update_period
+        return math.inf if period is None else (int(step) // period + 1) * period
+
+    def set_run_length(self, steps):
+        """The run's length in agent steps (``Runner.num_iterations`` x ``Runner.training_steps``).
+
+        The runner says it before a checkpoint is restored; a controller whose
+        settings are relative to the run resolves them here.
+        """
+        del steps
+
+    def wait_for_learning(self):
+        """The agent will call ``learning_started`` at its first gradient update."""
+
+    @property
+    def awaiting_learning(self):
+        """Whether the controller waits for ``learning_started`` (then the agent must call it)."""
+        return False
+
+    def learning_started(self, step):
+        """The agent makes its first gradient update at agent step ``step``."""
+        del step
+
+    def arm_steps(self, step):
+        """Agent steps spent on each arm from the start to ``step``, or None if not counted."""
+        del step
+        return None
 
     def probabilities(self):
         """Current probability of each arm (for the trace and the plots)."""
@@ -191,7 +235,29 @@ class ScheduledLearningRate(LearningRateController):
 
 @gin.configurable
 class BanditLearningRate(LearningRateController):
-    """LRRL: a bandit over candidate learning rates, fed with episode returns.
+    """LRRL: a bandit over candidate learning rates, fed with the returns of training episodes.
+
+    A round is κ training episodes (``episodes_per_round``) or κ agent steps
+    (``steps_per_round``). Its value is the mean raw return of the episodes
+    that count for it:
+
+    - rounds of κ episodes: the round's episodes, except the first
+      ⌊burn_in·κ⌋. The bandit moves with the episode count, which is larger
+      when the policy is bad (short episodes).
+    - rounds of κ agent steps (arXiv 2410.12598, Algorithm 1: the bandit acts
+      every κ steps, beside the update and target periods): the round closes
+      at the step where κ steps have passed since it began, switching the
+      rate there, mid-episode if need be. Its value is the mean return of the
+      training episodes that ended within it, after its first ⌊burn_in·κ⌋
+      steps; a round in which none ended extends until one does, and closes
+      at its end. The first round begins at the agent's first gradient update
+      (``learning_started``; at step 0 for a controller driven without an
+      agent), so the warm-up of the replay buffer feeds nothing to the bandit.
+
+    The bandit then gets the value itself (``feedback = None``; LRRL's
+    ``Exp3Bandit`` computes the paper's improvement from it) or the
+    improvement computed by ``feedback`` (``lrrl.control.feedback``), which
+    works with every bandit.
 
     Args:
       rates: the candidate set (the arms), each a finite rate > 0.
@@ -201,8 +267,19 @@ class BanditLearningRate(LearningRateController):
         its arm is played.
       bandit: the bandit class, called as ``bandit(num_arms=K)``; its other
         parameters come from gin (e.g. ``Exp3Bandit.decay = 0.9``).
-      episodes_per_round: κ >= 1, training episodes per bandit round; the
-        round's feedback is the mean raw return of its episodes.
+      episodes_per_round: κ >= 1 training episodes per round, when
+        ``steps_per_round`` is None.
+      steps_per_round: κ >= 1 agent steps per round, or None: then rounds are
+        ``round_fraction`` of the run, or else ``episodes_per_round`` episodes.
+      round_fraction: with ``steps_per_round`` None, κ as a share of the run
+        in (0, 1]: κ = round_fraction x (the run's agent steps), resolved when
+        the run starts (``set_run_length``) and kept in the checkpoint, so a run
+        extended later keeps its rounds. 0.01 gives 100 rounds a run, as on the
+        bandit testbed (docs/bandits.md).
+      burn_in: in [0, 1): the share of each round left out of its value (the
+        returns there mostly reflect earlier rounds' rates).
+      feedback: None, or a ``feedback.RoundImprovement`` (then the bandit must
+        not difference again: ``Exp3Bandit.window = None``).
       rate_update_period: with schedule arms, agent steps between rate updates in
         the graph (see ``ScheduledLearningRate``); unused with constant rates.
     """
@@ -210,7 +287,16 @@ class BanditLearningRate(LearningRateController):
     name = 'BanditLearningRate'
 
     def __init__(
-        self, rates=None, schedules=None, bandit=bandits.Exp3Bandit, episodes_per_round=1, rate_update_period=100
+        self,
+        rates=None,
+        schedules=None,
+        bandit=bandits.Exp3Bandit,
+        episodes_per_round=1,
+        steps_per_round=None,
+        burn_in=0.0,
+        feedback=None,
+        rate_update_period=100,
+        round_fraction=None,
     ):
         if (rates is None) == (schedules is None):
             raise ValueError(
@@ -225,14 +311,63 @@ class BanditLearningRate(LearningRateController):
             episodes_per_round,
             'an integer κ >= 1',
         )
+        validation.require(
+            steps_per_round is None or validation.is_int(steps_per_round, 1),
+            'BanditLearningRate.steps_per_round',
+            steps_per_round,
+            'a whole number of agent steps κ >= 1, or None for rounds of episodes',
+        )
+        validation.require(
+            round_fraction is None or (validation.is_real(round_fraction) and 0 < round_fraction <= 1),
+            'BanditLearningRate.round_fraction',
+            round_fraction,
+            'a share of the run in (0, 1], or None',
+        )
+        step_rounds = steps_per_round is not None or round_fraction is not None
+        validation.require(
+            not step_rounds or episodes_per_round == 1,
+            'BanditLearningRate.episodes_per_round',
+            episodes_per_round,
+            '1 (unbound) when BanditLearningRate.steps_per_round or round_fraction sets rounds in agent steps',
+        )
+        validation.require(
+            validation.is_real(burn_in) and 0 <= burn_in < 1, 'BanditLearningRate.burn_in', burn_in, 'in [0, 1)'
+        )
+        validation.require(
+            feedback is None or isinstance(feedback, feedback_lib.RoundImprovement),
+            'BanditLearningRate.feedback',
+            feedback,
+            'None (the round value itself) or a feedback class, e.g. @RoundImprovement()',
+        )
         self.episodes_per_round = int(episodes_per_round)
+        # An explicit κ wins over a share of the run (bind round_fraction = None to be explicit).
+        self.round_fraction = None if steps_per_round is not None or round_fraction is None else float(round_fraction)
+        self._steps_per_round_setting = None if steps_per_round is None else int(steps_per_round)
+        # κ in agent steps: the setting, or resolved from round_fraction by set_run_length.
+        self.steps_per_round = self._steps_per_round_setting
+        self.burn_in = float(burn_in)
+        self.feedback = feedback
         if schedules is not None:
             self.rate_update_period = validation.check_agent_steps(
                 'BanditLearningRate.rate_update_period', rate_update_period
             )
         self.bandit = bandit(num_arms=len(self._arms))
+        window = getattr(self.bandit, 'window', None)
+        validation.require(
+            feedback is None or window is None,
+            f'{self.bandit.name}.window',
+            window,
+            'None when BanditLearningRate.feedback computes the improvement (it would be differenced twice)',
+        )
         self._step = 0
-        self._round_returns = []
+        # Rounds in agent steps: the step where the current round began, None
+        # while waiting for the agent's first gradient update.
+        self._round_start = 0
+        self._round_values = []  # returns that count for the current round
+        self._round_episodes = 0  # episodes ended in the current round (rounds of episodes)
+        self._arm_steps = np.zeros(len(self._arms), dtype=np.int64)
+        self._arm_since = 0  # the step where the current arm began
+        self.rounds_closed = 0
         self.bandit.select_arm()
 
     @staticmethod
@@ -294,28 +429,125 @@ class BanditLearningRate(LearningRateController):
 
     def seed(self, seed):
         self.bandit.seed(seed)
-        self._round_returns = []
+        self._round_values = []
+        self._round_episodes = 0
         self.bandit.select_arm()
+
+    def config(self):
+        """The round's settings (saved with the state and checked on resume)."""
+        return {
+            'episodes_per_round': self.episodes_per_round,
+            'steps_per_round': self._steps_per_round_setting,
+            'round_fraction': self.round_fraction,
+            'burn_in': self.burn_in,
+            'feedback': None if self.feedback is None else self.feedback.name,
+        }
+
+    # Rounds.
+
+    @property
+    def step_rounds(self):
+        """Whether rounds are counted in agent steps (else in episodes)."""
+        return self._steps_per_round_setting is not None or self.round_fraction is not None
+
+    def set_run_length(self, steps):
+        if self.round_fraction is not None:
+            self.steps_per_round = max(1, int(round(self.round_fraction * int(steps))))
+
+    def wait_for_learning(self):
+        if self.step_rounds:
+            self._round_start = None
+
+    @property
+    def awaiting_learning(self):
+        return self.step_rounds and self._round_start is None
+
+    def _check_resolved(self):
+        if self.steps_per_round is None:
+            raise RuntimeError(
+                'BanditLearningRate.round_fraction is set but the run length is unknown: call '
+                'set_run_length(steps) first (the runner does it before training).'
+            )
+
+    def learning_started(self, step):
+        if self.awaiting_learning:
+            self._check_resolved()
+            self._step = int(step)
+            self._round_start = self._step
+
+    def _round_end(self):
+        return self._round_start + self.steps_per_round
+
+    def next_advance(self, step):
+        upcoming = super().next_advance(step)  # a schedule arm's refresh
+        if self.steps_per_round is not None and self._round_start is not None and step < self._round_end():
+            upcoming = min(upcoming, self._round_end())
+        return upcoming
 
     def advance(self, step):
         self._step = int(step)
+        self._close_step_round_if_due()
         return self.rate
 
     def end_episode(self, episode_return, step):
         self._step = int(step)
-        self._round_returns.append(float(episode_return))
-        if len(self._round_returns) >= self.episodes_per_round:
-            self.bandit.update(float(np.mean(self._round_returns)))
-            self._round_returns = []
-            self.bandit.select_arm()
+        if not self.step_rounds:
+            self._round_episodes += 1
+            if self._round_episodes > int(self.burn_in * self.episodes_per_round):
+                self._round_values.append(float(episode_return))
+            if self._round_episodes >= self.episodes_per_round:
+                self._close_round()
+        elif self._round_start is not None:
+            if self._step >= self._round_start + int(self.burn_in * self.steps_per_round):
+                self._round_values.append(float(episode_return))
+            self._close_step_round_if_due()
         return self.rate
+
+    def _close_step_round_if_due(self):
+        if (
+            self.steps_per_round is not None
+            and self._round_start is not None
+            and self._step >= self._round_end()
+            and self._round_values
+        ):
+            self._close_round()
+            self._round_start = self._step
+
+    def _close_round(self):
+        value = float(np.mean(self._round_values))
+        arm = self.bandit.arm
+        self.bandit.update(value if self.feedback is None else self.feedback.signal(value, arm))
+        self._round_values = []
+        self._round_episodes = 0
+        self._arm_steps[arm] += self._step - self._arm_since
+        self._arm_since = self._step
+        self.rounds_closed += 1
+        self.bandit.select_arm()
+
+    def arm_steps(self, step):
+        counts = self._arm_steps.copy()
+        counts[self.bandit.arm] += max(int(step) - self._arm_since, 0)
+        return counts
+
+    # State.
 
     def state_dict(self):
         return {
             'class': type(self).__name__,
+            'format': bandits.STATE_FORMAT,
+            'config': self.config(),
             'arms': [arm.state_dict() for arm in self._arms],
+            'steps_per_round': self.steps_per_round,
             'step': self._step,
-            'round_returns': list(self._round_returns),
+            'round_start': self._round_start,
+            'round_returns': list(self._round_values),
+            'round_episodes': self._round_episodes,
+            'arm_steps': self._arm_steps.tolist(),
+            'arm_since': self._arm_since,
+            'rounds_closed': self.rounds_closed,
+            'feedback': None
+            if self.feedback is None
+            else {'config': self.feedback.config(), 'state': self.feedback.state_dict()},
             'bandit': self.bandit.state_dict(),
         }
 
@@ -324,6 +556,40 @@ class BanditLearningRate(LearningRateController):
         _check_schedule_state(
             'BanditLearningRate.rates/schedules', state['arms'], [arm.state_dict() for arm in self._arms]
         )
-        self._step = int(state['step'])
-        self._round_returns = [float(r) for r in state['round_returns']]
+        if 'format' not in state:
+            self._load_legacy_state(state)
+            return
+        bandits.check_saved_config(self.name, state['config'], self.config())
+        if self.feedback is not None:
+            bandits.check_saved_config(self.feedback.name, state['feedback']['config'], self.feedback.config())
         self.bandit.load_state_dict(state['bandit'])
+        if self.feedback is not None:
+            self.feedback.load_state_dict(state['feedback']['state'])
+        # κ as resolved when the run started (a run extended since keeps its rounds).
+        saved_steps_per_round = state.get('steps_per_round', self._steps_per_round_setting)
+        self.steps_per_round = None if saved_steps_per_round is None else int(saved_steps_per_round)
+        self._step = int(state['step'])
+        self._round_start = None if state['round_start'] is None else int(state['round_start'])
+        self._round_values = [float(r) for r in state['round_returns']]
+        self._round_episodes = int(state['round_episodes'])
+        self._arm_steps = np.asarray(state['arm_steps'], dtype=np.int64)
+        self._arm_since = int(state['arm_since'])
+        self.rounds_closed = int(state['rounds_closed'])
+
+    def _load_legacy_state(self, state):
+        """A state saved before format versions: rounds of κ episodes, the round value fed to the bandit."""
+        for binding, value, legacy in (
+            ('BanditLearningRate.steps_per_round', self._steps_per_round_setting, None),
+            ('BanditLearningRate.round_fraction', self.round_fraction, None),
+            ('BanditLearningRate.burn_in', self.burn_in, 0.0),
+            ('BanditLearningRate.feedback', self.config()['feedback'], None),
+        ):
+            if value != legacy:
+                raise bandits.legacy_state_refused(self.name, f'{binding} (this configuration sets {value!r})')
+        self.bandit.load_state_dict(state['bandit'])
+        self._step = int(state['step'])
+        self._round_values = [float(r) for r in state['round_returns']]
+        self._round_episodes = len(self._round_values)
+        # Steps per arm were not counted then: they are counted from here on.
+        self._arm_steps = np.zeros(len(self._arms), dtype=np.int64)
+        self._arm_since = self._step

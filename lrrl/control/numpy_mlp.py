@@ -3,6 +3,10 @@
 Parameters are a flat list ``[W_0, b_0, W_1, b_1, ...]`` (what
 ``lrrl.control.numpy_optimizers`` updates in place); a copy of the list is a target
 network. Used by the MaclaurinNet task and by the RLR scheduler's Q-network.
+
+Several networks train at once when their parameters are stacked on a leading
+axis: W (n, fan_in, fan_out), b (n, 1, fan_out), inputs (n, batch, fan_in)
+(the bandit testbed trains one MaclaurinNet per seed in one array).
 """
 
 import numpy as np
@@ -41,11 +45,11 @@ def backward(params, layer_inputs, grad_output):
     g = grad_output
     for layer in reversed(range(len(params) // 2)):
         h = layer_inputs[layer]
-        grads[2 * layer] = h.T @ g
-        grads[2 * layer + 1] = g.sum(axis=0)
+        grads[2 * layer] = np.swapaxes(h, -1, -2) @ g
+        grads[2 * layer + 1] = g.sum(axis=-2, keepdims=params[2 * layer + 1].ndim > 1)
         if layer > 0:
             # h is the previous layer's ReLU output: its derivative is h > 0.
-            g = (g @ params[2 * layer].T) * (h > 0)
+            g = (g @ np.swapaxes(params[2 * layer], -1, -2)) * (h > 0)
     return grads
 
 

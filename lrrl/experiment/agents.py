@@ -8,10 +8,12 @@ slots (Adam's moments are shared by all arms). The variable is created before
 Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
-The controller wiring (advancing it every ``controller.rate_update_period``
-agent steps, end-of-episode feedback, its state in the checkpoint, the
-divergence policy) is shared with the JAX PPO agent: ``lrrl.experiment.rate_control``.
-This module holds the TensorFlow part. An optimizer with ``restart_ops()`` (AdamRel) has them
+The controller wiring (advancing it at the agent steps it names, telling it
+when the first gradient update happens, end-of-episode feedback, its state in
+the checkpoint, the divergence policy) is shared with the JAX PPO agent:
+``lrrl.experiment.rate_control``. This module holds the TensorFlow part: the
+rate variable, when Dopamine's train op runs, the finite-weights op. An optimizer
+with ``restart_ops()`` (AdamRel) has them
 run together with every target-network sync.
 
 Cost on small agents (MinAtar: episodes of 10-40 steps; docs/minatar.md,
@@ -123,6 +125,16 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
     def _set_optimizer_rate(self, rate):
         """One assign op (no new ops in the graph)."""
         self._write_rate(rate)
+
+    def _gradient_update_due(self):
+        """Whether Dopamine's ``_train_step`` runs the train op at this step (its own condition)."""
+        return self._replay.memory.add_count > self.min_replay_history and self.training_steps % self.update_period == 0
+
+    def _earliest_gradient_update(self):
+        """The first agent step at which Dopamine can run its train op, from the replay's fill."""
+        # The replay gains at most one transition per training step.
+        missing = max(self.min_replay_history + 1 - self._replay.memory.add_count, 0)
+        return -(-(self.training_steps + missing) // self.update_period) * self.update_period
 
     def _read_optimizer_rate(self):
         return float(self._sess.run(self.learning_rate))

@@ -243,11 +243,19 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
 
     def _train_step(self):
         self.advance_learning_rate_if_due()
-        if not self.eval_mode and self._replay.add_count >= self.update_period:  # Dopamine's update condition
+        if not self.eval_mode and self._gradient_update_due():
             self._before_update()
         super()._train_step()
 
+    def _gradient_update_due(self):
+        """Dopamine's PPO updates once its rollout buffer holds ``update_period`` steps."""
+        return self._replay.add_count >= self.update_period
+
+    def _earliest_gradient_update(self):
+        return self.controller_step + max(self.update_period - self._replay.add_count, 0)
+
     def _before_update(self):
+        self.note_gradient_update()
         if self.feedback == 'iteration' and self._updates_done > 0 and self._iteration_returns:
             self._report_return(float(np.mean(self._iteration_returns)))
         self._iteration_returns = []

@@ -5,9 +5,11 @@ One copy of the wiring between a Dopamine agent and a
 DQN/IQN agents (``lrrl.experiment.agents``) and the JAX PPO agent
 (``lrrl.experiment.ppo``):
 
-- the agent holds the controller and tells it the time: ``advance(step)``
-  every ``controller.rate_update_period`` steps (for controllers whose rate
-  moves with time; for the others the per-step cost is one comparison);
+- the agent holds the controller and tells it the time: ``advance(step)`` at
+  the steps the controller names (``next_advance``: a schedule's refresh, the
+  end of a bandit round in agent steps; otherwise the per-step cost is one
+  comparison), and when its first gradient update happens, so that no bandit
+  round closes while the agent only fills its replay;
 - the runner hands it each training episode's raw return
   (``end_training_episode``), which goes to ``controller.end_episode``;
 - a rate that changed is written to the optimizer just before the next
@@ -27,8 +29,6 @@ No framework is imported here. The controller's clock is ``controller_step``:
 Dopamine's ``training_steps`` (agent steps, one per action chosen in
 training) unless an agent says otherwise.
 """
-
-import math
 
 from absl import logging
 
@@ -84,6 +84,10 @@ class LearningRateControl:
         # The framework built its optimizer with the controller's rate at that time.
         self._applied_rate = learning_rate_controller.rate
         self._pending_rate = None
+        # No bandit round may close before the agent's first gradient update (its
+        # returns cannot depend on the rate before): the agent says when it comes.
+        # Resuming replaces this with the saved state (learning started or not).
+        learning_rate_controller.wait_for_learning()
 
     # --- what a framework supplies ------------------------------------------
 
@@ -98,6 +102,17 @@ class LearningRateControl:
     def weights_are_finite(self):
         """Whether every weight of the trained network is finite."""
         raise NotImplementedError
+
+    def _gradient_update_due(self):
+        """Whether the agent makes a gradient update at this training step (the framework's own condition).
+
+        The default says yes; an agent that warms up first says when it really updates.
+        """
+        return True
+
+    def _earliest_gradient_update(self):
+        """The first step at which a gradient update can come (for scheduling the next check)."""
+        return self.controller_step
 
     @property
     def controller_step(self):
@@ -123,16 +138,37 @@ class LearningRateControl:
         return self._read_optimizer_rate()
 
     def advance_learning_rate_if_due(self):
-        """Called once per training step: advances the controller every ``rate_update_period`` steps."""
+        """Called once per training step: advances the controller at the steps it names (one comparison)."""
         if self.controller_step >= self._next_rate_update:
             self._advance_learning_rate()
 
+    def note_gradient_update(self):
+        """Tells a waiting controller that the agent's first gradient update happens now."""
+        controller = self.learning_rate_controller
+        if controller.awaiting_learning:
+            controller.learning_started(self.controller_step)
+            self._schedule_rate_update()
+
     def _advance_learning_rate(self):
         """Moves the controller to the current step; applies its rate if it changed."""
-        step = self.controller_step
-        self._apply_rate(self.learning_rate_controller.advance(step))
-        period = self.learning_rate_controller.rate_update_period
-        self._next_rate_update = math.inf if period is None else (step // period + 1) * period
+        controller = self.learning_rate_controller
+        if controller.awaiting_learning and self._gradient_update_due():
+            controller.learning_started(self.controller_step)
+        self._apply_rate(controller.advance(self.controller_step))
+        self._schedule_rate_update()
+
+    def _schedule_rate_update(self):
+        """Sets the next step at which ``advance_learning_rate_if_due`` advances the controller.
+
+        The controller names it (``next_advance``: a schedule's refresh, the end
+        of a bandit round counted in agent steps); a controller still waiting for
+        the first gradient update is also asked at the first step one can come.
+        """
+        controller = self.learning_rate_controller
+        upcoming = controller.next_advance(self.controller_step)
+        if controller.awaiting_learning:
+            upcoming = min(upcoming, self._earliest_gradient_update())
+        self._next_rate_update = upcoming
 
     def _apply_rate(self, rate):
         """Uses ``rate`` from the next gradient update on (written just before it)."""
@@ -165,6 +201,8 @@ class LearningRateControl:
         """One feedback to the controller; applies the rate it returns."""
         new = self.learning_rate_controller.end_episode(feedback, self.controller_step)
         self._apply_rate(new)
+        # A round may have closed (or been extended to this episode's end).
+        self._schedule_rate_update()
         return new
 
     def bundle_and_checkpoint(self, checkpoint_dir, iteration_number):

@@ -6,7 +6,8 @@ returns the raw, unclipped return of a whole game. So the feedback comes from
 here, after each training episode (evaluation episodes are never reported).
 
 Per iteration the runner records the rate each training episode used, how
-often each arm was used, and the current arm probabilities: in Dopamine's
+often each arm was used (episodes, and agent steps when the controller counts
+them), and the current arm probabilities: in Dopamine's
 iteration statistics (its logs), in its metrics collectors (TensorBoard where
 that collector is on) and in ``lr_trace.csv`` (see ``lrrl.run_folder``).
 A line per iteration goes to ``runner.on_iteration`` when it is set.
@@ -46,8 +47,9 @@ class LearningRateFeedbackMixin:
         def create_seeded_agent(sess, environment, summary_writer=None):
             extra = {} if learning_rate_controller is None else {'learning_rate_controller': learning_rate_controller}
             agent = create_agent_fn(sess, environment, summary_writer=summary_writer, seed=seed, **extra)
-            # Seeded before Dopamine restores a checkpoint, which then replaces
-            # the controller's generator state with the saved one.
+            # Told before Dopamine restores a checkpoint, which then replaces the
+            # controller's generator state and its resolved settings with the saved ones.
+            agent.learning_rate_controller.set_run_length(self._num_iterations * self._training_steps)
             agent.learning_rate_controller.seed(seed)
             return agent
 
@@ -106,6 +108,7 @@ class LearningRateFeedbackMixin:
     def _run_one_iteration(self, iteration):
         self._iteration = iteration
         self._trace_rows = []
+        self._arm_steps_before = self._controller.arm_steps(self._agent.training_steps)
         start = time.time()
         statistics = super()._run_one_iteration(iteration)
         statistics.update(self._learning_rate_statistics(iteration))
@@ -131,14 +134,27 @@ class LearningRateFeedbackMixin:
             instances.append(
                 statistics_instance.StatisticsInstance(f'LearningRate/Probability/{k}', probabilities[k], iteration)
             )
-        if self._has_collector_dispatcher:
-            self._collector_dispatcher.write(instances)
-        return {
+        statistics = {
             'train_episode_learning_rates': rates,
             'learning_rate_arm_counts': [counts.tolist()],
             'learning_rate_probabilities': [probabilities.tolist()],
             'learning_rate_candidates': [list(self._controller.candidates)],
         }
+        arm_steps = self._controller.arm_steps(self._agent.training_steps)
+        if arm_steps is not None and self._arm_steps_before is not None:
+            # Agent steps on each arm in this iteration (a round in agent steps
+            # can switch the rate mid-episode, which episode counts miss).
+            steps = (arm_steps - self._arm_steps_before).tolist()
+            statistics['learning_rate_arm_steps'] = [steps]
+            for k in range(num_arms):
+                instances.append(
+                    statistics_instance.StatisticsInstance(
+                        f'LearningRate/StepShare/{k}', steps[k] / max(sum(steps), 1), iteration
+                    )
+                )
+        if self._has_collector_dispatcher:
+            self._collector_dispatcher.write(instances)
+        return statistics
 
     def _report_progress(self, iteration, statistics, seconds):
         rows = self._trace_rows

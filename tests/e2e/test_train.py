@@ -14,7 +14,12 @@ CARTPOLE_SHORT = [
     '--gin_bindings=Runner.evaluation_steps=200',
     '--gin_bindings=Runner.num_iterations=2',
 ]
-LRRL_CARTPOLE = ['--gin_files=lrrl/bandit.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)']
+# Rounds of 100 agent steps (the default's 250,000 are an Atari run's).
+LRRL_CARTPOLE = [
+    '--gin_files=lrrl/bandit.gin',
+    '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)',
+    '--gin_bindings=BanditLearningRate.steps_per_round=100',
+]
 
 
 def assert_run_folder(run_dir, iterations):
@@ -83,6 +88,16 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
         assert f.read() == launcher
     kept = [f for f in os.listdir(run_dir) if f.startswith('config.') and f != 'config.gin']
     assert len(kept) == 1  # the first launch's config, kept when the bindings changed
+    # Resuming with another bandit value is refused, naming it, before anything is touched.
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        before = f.read()
+    other = run_cli(
+        'lrrl.train', *args, '--gin_bindings=Runner.num_iterations=4', '--gin_bindings=Exp3Bandit.alpha=2.0'
+    )
+    assert other.returncode == 2, other.stderr[-3000:]
+    assert 'Exp3Bandit.alpha = 1.0' in other.stderr and '2.0' in other.stderr and 'another --base_dir' in other.stderr
+    with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
+        assert f.read() == before
 
 
 @pytest.mark.slow
@@ -97,6 +112,7 @@ def test_one_short_atari_iteration_on_pong(tmp_path, agent_file):
         f'--gin_files={agent_file}',
         '--gin_files=methods/lrrl_k5.gin',
         "--gin_bindings=atari_lib.create_atari_environment.game_name='Pong'",
+        '--gin_bindings=BanditLearningRate.steps_per_round=100',
         '--gin_bindings=Runner.num_iterations=1',
         '--gin_bindings=Runner.training_steps=600',
         '--gin_bindings=Runner.evaluation_steps=0',
@@ -122,7 +138,7 @@ def test_demo_runs_prints_a_summary_and_writes_its_plot(tmp_path):
         '--gin_bindings=Runner.training_steps=500',
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert 'share 0.05' in result.stdout and 'eval_return' in result.stdout
+    assert 'share 0.03' in result.stdout and 'eval_return' in result.stdout
     plot = run_dir / 'lr_plot.png'
     assert plot.exists() and plot.stat().st_size > 10_000
     assert_run_folder(str(run_dir), 2)

@@ -202,3 +202,99 @@ def test_a_controller_reseeded_after_the_graph_was_built_gets_its_rate_applied(g
     agent._train_step()
     assert agent.get_learning_rate() == pytest.approx(controller.rate, rel=1e-6)
     agent._sess.close()
+
+
+class StepRoundRecorder:
+    """Makes a step-round BanditLearningRate record where its rounds close and when learning started."""
+
+    @staticmethod
+    def build(kappa):
+        from lrrl.control import bandits
+        from lrrl.control import controllers
+
+        class Recording(controllers.BanditLearningRate):
+            def __init__(self):
+                super().__init__(rates=(1e-4, 1e-3, 1e-2), bandit=bandits.UniformBandit, steps_per_round=kappa)
+                self.closed_at = []
+                self.started_at = None
+
+            def learning_started(self, step):
+                if self.awaiting_learning:
+                    self.started_at = int(step)
+                super().learning_started(step)
+
+            def _close_round(self):
+                self.closed_at.append(self._step)
+                super()._close_round()
+
+        return Recording()
+
+
+def run_training(agent, environment, steps):
+    """Dopamine's runner loop, reduced: episodes until ``steps`` training steps, returns reported."""
+    episode_ends = []
+    while agent.training_steps < steps:
+        action = agent.begin_episode(environment.reset())
+        episode_return, terminal = 0.0, False
+        while not terminal and agent.training_steps < steps:
+            observation, reward, terminal, _ = environment.step(action)
+            episode_return += reward
+            if not terminal:
+                action = agent.step(reward, observation)
+        agent.end_episode(reward)
+        agent.end_training_episode(episode_return)
+        episode_ends.append(agent.training_steps)
+    return episode_ends
+
+
+@pytest.mark.parametrize('agent_name, kappa', [('dqn', 60), ('implicit_quantile', 60), ('dqn', 7)])
+def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
+    """Rounds close κ steps apart (later only at an episode end), never before the first gradient update.
+
+    κ = 7 is shorter than CartPole's episodes: most rounds see no episode end and extend.
+    """
+    import tensorflow as tf
+    from dopamine.discrete_domains import gym_lib
+
+    from lrrl.experiment import agents
+
+    warmup = 150
+    gin_config(
+        [AGENT_FILES[agent_name]],
+        [
+            f'DQNAgent.min_replay_history = {warmup}',
+            f'RainbowAgent.min_replay_history = {warmup}',
+            'WrappedReplayBuffer.batch_size = 8',
+            'WrappedPrioritizedReplayBuffer.batch_size = 8',
+        ],
+    )
+    controller = StepRoundRecorder.build(kappa)
+    with tf.Graph().as_default():
+        tf.compat.v1.set_random_seed(0)
+        environment = gym_lib.create_gym_environment('CartPole', 'v0')
+        agent = agents.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
+        ops_before = len(agent._sess.graph.get_operations())
+        beta1_power = agent.optimizer._get_beta_accumulators()[0]
+        episode_ends = run_training(agent, environment, 700)
+        updates = round(np.log(agent._sess.run(beta1_power)) / np.log(0.9)) - 1
+        assert len(agent._sess.graph.get_operations()) == ops_before
+        agent._sess.close()
+    start = controller.started_at
+    # Learning started exactly at Dopamine's first train op: every update_period-th step from there.
+    assert start is not None and start >= warmup and start % 4 == 0
+    assert updates == len(range(start, 700, 4))
+    assert controller.closed_at, 'no round closed'
+    assert controller.closed_at[0] >= start + kappa
+    boundaries = [start] + controller.closed_at
+    extended = [end > begin + kappa for begin, end in zip(boundaries, boundaries[1:])]
+    assert any(extended) == (kappa == 7)
+    for begin, end in zip(boundaries, boundaries[1:]):
+        assert end >= begin + kappa
+        if end > begin + kappa:
+            # An extended round: no episode ended in its κ steps, so it closed at the next episode's end.
+            assert end in episode_ends
+            assert not any(begin < e <= begin + kappa for e in episode_ends)
+        else:
+            assert any(begin < e <= end for e in episode_ends)
+    # The steps the trace counts per arm add up to all training steps.
+    assert controller.arm_steps(agent.training_steps).sum() == agent.training_steps

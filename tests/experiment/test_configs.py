@@ -31,7 +31,11 @@ def test_candidate_sets_build_lrrl_with_its_bandit(gin_config, method_file):
     assert isinstance(controller, controllers.BanditLearningRate)
     assert controller.candidates == SETS[method_file]
     assert isinstance(controller.bandit, bandits.Exp3Bandit)
-    assert (controller.bandit.alpha, controller.bandit.decay) == (0.2, 0.9)
+    # The default of configs/lrrl/bandit.gin (docs/bandits.md).
+    assert (controller.bandit.alpha, controller.bandit.decay, controller.bandit.denominator) == (1.0, 0.99, 'max_one')
+    assert controller.round_fraction == pytest.approx(0.01) and controller.feedback.baseline == 'run_min'
+    controller.set_run_length(200 * 250_000)  # the paper's Atari runs: rounds of 500k agent steps
+    assert controller.steps_per_round == 500_000
 
 
 def test_textbook_exp3_is_selected_by_gin(gin_config):
@@ -60,7 +64,10 @@ ALL_GIN_FILES = sorted(
 )
 CARTPOLE_AGENTS = ('agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin')
 # Building blocks that need a binding to be complete.
-COMPLETIONS = {'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)']}
+COMPLETIONS = {
+    'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
+    'lrrl/bandit_paper_literal.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
+}
 
 
 def completed(config_file):
@@ -96,6 +103,7 @@ def make_environment():
 STATIONARY = {
     'stationary/functions.gin': ('lrrl.benchmarks.stationary', 'StationaryBenchmark'),
     'stationary/maclaurin.gin': ('lrrl.benchmarks.maclaurin', 'MaclaurinBenchmark'),
+    'stationary/testbed.gin': ('lrrl.benchmarks.bandit_testbed', 'BanditTestbed'),
 }
 
 

@@ -117,3 +117,22 @@ def test_an_old_run_reads_in_the_report_and_the_summary_as_it_is(old_run, tmp_pa
     assert row['candidates'] == '0.0001,0.001,0.01' and bool(row['finished'])
     table = summary.iteration_table(str(old_run))
     assert list(table.index) == [0, 1]
+
+
+def test_an_old_run_relaunched_with_its_first_command_is_refused_saying_how_to_continue(old_run):
+    """Its methods/lrrl_k5.gin now brings the default bandit (rounds in agent steps), which cannot take
+    over a state without a format version; the message points to the run's config.gin."""
+    settings = old_settings(old_run)
+    before = snapshot(old_run)
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={old_run}',
+        f'--seed={settings["seed"]}',
+        *[f'--gin_files={f}' for f in settings['gin_files']],
+        *[f'--gin_bindings={b}' for b in settings['gin_bindings']],
+    )
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.strip().splitlines()[-1]
+    assert 'no format version' in message and 'BanditLearningRate.round_fraction' in message
+    assert 'config.gin' in message and 'another --base_dir' in message
+    assert snapshot(old_run) == before

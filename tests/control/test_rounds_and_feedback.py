@@ -1,0 +1,286 @@
+"""BanditLearningRate's rounds in agent steps, its feedback options, its saved state."""
+
+import functools
+import json
+
+import numpy as np
+import pytest
+
+from lrrl import errors
+from lrrl.control import bandits
+from lrrl.control import controllers
+from lrrl.control import feedback
+
+RATES = (1e-4, 1e-3, 1e-2)
+
+
+class RecordingBandit(bandits.UniformBandit):
+    """A uniform bandit that records what it is told."""
+
+    def __init__(self, num_arms):
+        super().__init__(num_arms, seed=0)
+        self.told = []
+
+    def update(self, value):
+        self.told.append(value)
+        return super().update(value)
+
+
+# RoundImprovement, written out.
+
+
+def test_previous_round_improvement_over_the_run_range():
+    signal = feedback.RoundImprovement(baseline='previous_rounds', window=1, scale='run_range')
+    assert signal.signal(10.0, 0) == 0.0  # no history
+    assert signal.signal(30.0, 1) == pytest.approx((30 - 10) / 20)
+    assert signal.signal(20.0, 0) == pytest.approx((20 - 30) / 20)
+    assert signal.signal(-20.0, 2) == pytest.approx((-20 - 20) / 50)  # the range grew to 50
+
+
+def test_same_arm_baseline_compares_with_the_arms_own_rounds():
+    signal = feedback.RoundImprovement(baseline='same_arm', window=2, scale='none')
+    assert signal.signal(10.0, 0) == 0.0
+    assert signal.signal(50.0, 1) == 0.0  # arm 1's first round
+    assert signal.signal(16.0, 0) == pytest.approx(6.0)
+    assert signal.signal(13.0, 0) == pytest.approx(13.0 - 13.0)  # mean(10, 16)
+    assert signal.signal(40.0, 1) == pytest.approx(-10.0)
+
+
+def test_run_min_baseline_gives_the_min_max_scaled_level():
+    signal = feedback.RoundImprovement(baseline='run_min', scale='run_range')
+    assert signal.signal(10.0, 0) == 0.0
+    assert signal.signal(30.0, 1) == pytest.approx(1.0)
+    assert signal.signal(15.0, 2) == pytest.approx(0.25)
+
+
+def test_mean_abs_scale_is_a_bias_corrected_moving_average():
+    signal = feedback.RoundImprovement(scale='mean_abs', scale_decay=0.5)
+    signal.signal(0.0, 0)
+    # |d| = 4: average 4 (bias-corrected), f' = 1.
+    assert signal.signal(4.0, 0) == pytest.approx(1.0)
+    # d = -2: biased average 0.5*0.5*4 + 0.5*2 = 2 over weight 0.75 -> 8/3; f' = -2 / (8/3).
+    assert signal.signal(2.0, 0) == pytest.approx(-2.0 / (8.0 / 3.0))
+
+
+def test_window_std_scale_with_the_previous_rounds_is_the_paper_form():
+    signal = feedback.RoundImprovement(baseline='previous_rounds', window=3, scale='window_std')
+    for value in (1.0, 2.0, 3.0):
+        signal.signal(value, 0)
+    assert signal.signal(10.0, 1) == pytest.approx(8.0 / np.std([1.0, 2.0, 3.0, 10.0]), rel=1e-6)
+
+
+def test_the_paper_improvement_computed_by_the_controller_equals_the_bandits_own():
+    """Exp3Bandit(window=5) fed the value == Exp3Bandit(window=None) fed RoundImprovement(window_std, 5)."""
+    own = controllers.BanditLearningRate(rates=RATES, bandit=bandits.Exp3Bandit)
+    computed = controllers.BanditLearningRate(
+        rates=RATES,
+        bandit=functools.partial(bandits.Exp3Bandit, window=None),
+        feedback=feedback.RoundImprovement(baseline='previous_rounds', window=5, scale='window_std'),
+    )
+    own.seed(4)
+    computed.seed(4)
+    rng = np.random.default_rng(0)
+    for n in range(300):
+        r = float(rng.normal(100, 30))
+        assert own.end_episode(r, n) == computed.end_episode(r, n)
+    np.testing.assert_allclose(own.bandit.weights, computed.bandit.weights, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    'kwargs, binding',
+    [
+        ({'baseline': 'mean'}, 'RoundImprovement.baseline'),
+        ({'window': 0}, 'RoundImprovement.window'),
+        ({'scale': 'std'}, 'RoundImprovement.scale'),
+        ({'scale_decay': 1.0}, 'RoundImprovement.scale_decay'),
+    ],
+)
+def test_bad_feedback_values_are_refused_by_name(kwargs, binding):
+    with pytest.raises(errors.ConfigError, match=binding.replace('.', r'\.')):
+        feedback.RoundImprovement(**kwargs)
+
+
+# Rounds in agent steps.
+
+
+def step_controller(kappa=100, burn_in=0.0):
+    controller = controllers.BanditLearningRate(
+        rates=RATES, bandit=RecordingBandit, steps_per_round=kappa, burn_in=burn_in
+    )
+    controller.seed(0)
+    return controller
+
+
+def test_a_round_closes_after_kappa_steps_with_the_episodes_that_ended_in_it():
+    controller = step_controller(kappa=100)
+    assert controller.next_advance(0) == 100
+    controller.end_episode(10.0, 40)
+    controller.end_episode(20.0, 90)
+    assert controller.advance(99) and controller.bandit.told == []
+    controller.advance(100)  # the round [0, 100) closes here
+    assert controller.bandit.told == [15.0] and controller.rounds_closed == 1
+    assert controller.next_advance(100) == 200
+    controller.end_episode(30.0, 150)
+    controller.advance(200)
+    assert controller.bandit.told == [15.0, 30.0]
+
+
+def test_a_round_in_which_no_episode_ended_extends_until_one_does():
+    controller = step_controller(kappa=100)
+    controller.advance(100)  # no episode yet: the round goes on
+    assert controller.rounds_closed == 0
+    assert controller.next_advance(100) == float('inf')  # closes at an episode's end
+    controller.end_episode(42.0, 170)
+    assert controller.bandit.told == [42.0]
+    assert controller.next_advance(170) == 270  # the next round began at 170
+
+
+def test_burn_in_leaves_the_first_part_of_the_round_out():
+    controller = step_controller(kappa=100, burn_in=0.5)
+    controller.end_episode(1.0, 30)  # before step 50: left out
+    controller.end_episode(7.0, 60)
+    controller.advance(100)
+    assert controller.bandit.told == [7.0]
+
+
+def test_burn_in_on_rounds_of_episodes_leaves_the_first_episodes_out():
+    controller = controllers.BanditLearningRate(rates=RATES, bandit=RecordingBandit, episodes_per_round=4, burn_in=0.5)
+    for n, r in enumerate([1.0, 2.0, 10.0, 20.0]):
+        controller.end_episode(r, n)
+    assert controller.bandit.told == [15.0]
+
+
+def test_no_round_closes_before_the_first_gradient_update():
+    controller = step_controller(kappa=100)
+    controller.wait_for_learning()
+    assert controller.awaiting_learning and controller.next_advance(0) == float('inf')
+    controller.end_episode(10.0, 150)  # warm-up episodes count for nothing
+    controller.advance(300)
+    assert controller.bandit.told == [] and controller.rounds_closed == 0
+    controller.learning_started(500)
+    assert not controller.awaiting_learning and controller.next_advance(500) == 600
+    controller.end_episode(12.0, 550)
+    controller.advance(600)
+    assert controller.bandit.told == [12.0]
+
+
+def test_steps_per_arm_are_counted_across_mid_episode_switches():
+    controller = step_controller(kappa=100)
+    first = controller.arm
+    controller.end_episode(1.0, 60)
+    controller.advance(100)
+    second = controller.arm
+    counts = controller.arm_steps(130)
+    expected = np.zeros(3, dtype=int)
+    expected[first] += 100
+    expected[second] += 30
+    np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.parametrize(
+    'kwargs, binding',
+    [
+        ({'steps_per_round': 0}, 'BanditLearningRate.steps_per_round'),
+        ({'steps_per_round': 2.5}, 'BanditLearningRate.steps_per_round'),
+        ({'steps_per_round': 100, 'episodes_per_round': 3}, 'BanditLearningRate.episodes_per_round'),
+        ({'burn_in': 1.0}, 'BanditLearningRate.burn_in'),
+        ({'burn_in': -0.1}, 'BanditLearningRate.burn_in'),
+        ({'feedback': 'improvement'}, 'BanditLearningRate.feedback'),
+        # Exp3Bandit's own window would difference the improvement a second time.
+        ({'feedback': feedback.RoundImprovement()}, 'Exp3Bandit.window'),
+    ],
+)
+def test_bad_round_and_feedback_settings_are_refused_by_name(kwargs, binding):
+    with pytest.raises(errors.ConfigError, match=binding.replace('.', r'\.')):
+        controllers.BanditLearningRate(rates=RATES, **kwargs)
+
+
+# State.
+
+
+def new_default():
+    return controllers.BanditLearningRate(
+        rates=RATES,
+        bandit=functools.partial(bandits.Exp3Bandit, window=None, denominator='max_one', decay_all_arms=True),
+        steps_per_round=50,
+        burn_in=0.5,
+        feedback=feedback.RoundImprovement(),
+    )
+
+
+def test_a_step_round_controller_round_trips_mid_round_and_continues_identically():
+    a = new_default()
+    a.seed(1)
+    a.wait_for_learning()
+    rng = np.random.default_rng(0)
+    a.learning_started(20)
+    t = 20
+    for _ in range(40):
+        t += int(rng.integers(5, 40))
+        a.advance(t)
+        a.end_episode(float(rng.normal(50, 10)), t)
+    b = new_default()
+    b.seed(9)
+    b.load_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert b.state_dict() == a.state_dict()
+    for _ in range(60):
+        t += int(rng.integers(5, 40))
+        assert a.advance(t) == b.advance(t)
+        r = float(rng.normal(50, 10))
+        assert a.end_episode(r, t) == b.end_episode(r, t)
+        assert a.next_advance(t) == b.next_advance(t)
+
+
+def test_a_state_saved_with_other_round_settings_is_refused_naming_the_binding():
+    saved = new_default().state_dict()
+    other = controllers.BanditLearningRate(
+        rates=RATES,
+        bandit=functools.partial(bandits.Exp3Bandit, window=None, denominator='max_one', decay_all_arms=True),
+        steps_per_round=80,
+        burn_in=0.5,
+        feedback=feedback.RoundImprovement(),
+    )
+    with pytest.raises(ValueError, match=r'BanditLearningRate\.steps_per_round = 50, the configuration says 80'):
+        other.load_state_dict(saved)
+    scaled = controllers.BanditLearningRate(
+        rates=RATES,
+        bandit=functools.partial(bandits.Exp3Bandit, window=None, denominator='max_one', decay_all_arms=True),
+        steps_per_round=50,
+        burn_in=0.5,
+        feedback=feedback.RoundImprovement(scale='mean_abs'),
+    )
+    with pytest.raises(ValueError, match=r"RoundImprovement\.scale = 'run_range'"):
+        scaled.load_state_dict(saved)
+
+
+# What lrrl wrote before states had a format version (tests/fixtures/run_v0 holds one).
+LEGACY = {
+    'class': 'BanditLearningRate',
+    'arms': [{'class': 'ConstantRate', 'rate': r} for r in RATES],
+    'step': 321,
+    'round_returns': [],
+    'bandit': {
+        'class': 'Exp3Bandit',
+        'arm': 2,
+        'rng': np.random.default_rng(1).bit_generator.state,
+        'weights': [0.1, 0.2, -0.3],
+        'window': [9.0, 11.0, 30.0],
+    },
+}
+
+
+def test_a_legacy_state_resumes_in_the_configuration_of_its_time():
+    controller = controllers.BanditLearningRate(rates=RATES)
+    controller.load_state_dict(json.loads(json.dumps(LEGACY)))
+    assert controller.rate == 1e-2 and controller.arm == 2
+    np.testing.assert_allclose(controller.bandit.weights, [0.1, 0.2, -0.3])
+    controller.end_episode(25.0, 400)  # a round of one episode, as then
+    assert controller.rounds_closed == 1
+
+
+def test_a_legacy_state_is_refused_by_the_new_default_saying_how_to_continue():
+    with pytest.raises(ValueError) as error:
+        new_default().load_state_dict(json.loads(json.dumps(LEGACY)))
+    message = str(error.value)
+    assert 'no format version' in message and 'BanditLearningRate.steps_per_round' in message
+    assert 'config.gin' in message and 'new run folder' in message
