@@ -184,6 +184,7 @@ def test_ppo_bench_measures_every_variant_and_the_task_alone(tmp_path):
     measured = results['throughput']['ppo']
     assert set(measured['steps_per_second']) == {'stock', 'fixed', 'lrrl', 'lrrl_preprocessing'}
     assert all(len(r) == 1 and r[0] > 0 for r in measured['steps_per_cpu_second'].values())
+    assert all(len(s) == 1 and s[0] >= 50 for s in measured['block_steps'].values())
     assert measured['update_period'] == 2048 and measured['minibatches_per_update'] == 10 * 2048 // 64
     assert measured['run_agent_steps'] == 100 * 10000
     alone = results['environment']['InvertedPendulum']
