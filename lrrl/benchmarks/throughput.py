@@ -274,7 +274,7 @@ def measure_environment(settings, log=_silent):
         rng = np.random.default_rng(settings.seed)
         random_action = _random_policy(environment.action_space, rng)
         returns, lengths = [], []
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         while len(returns) < settings.environment_episodes:
             environment.reset()
             total, length = 0.0, 0
@@ -286,10 +286,11 @@ def measure_environment(settings, log=_silent):
                     break
             returns.append(total)
             lengths.append(length)
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         returns = np.asarray(returns, dtype=float)
         results[game] = {
             'steps_per_second': float(np.sum(lengths) / seconds),
+            'steps_per_cpu_second': float(np.sum(lengths) / cpu_seconds),
             'episodes': len(returns),
             'mean_return': float(returns.mean()),
             'sem_return': float(returns.std(ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else float('nan'),
@@ -549,11 +550,12 @@ def _throughput_lines(agent, t, settings, device):
             '',
         ]
     if cpu and t.get('run_agent_steps'):
-        minutes = t['run_agent_steps'] / _overall_rate(t, 'lrrl') / 60
+        shipped = variants.as_shipped(agent)
+        minutes = t['run_agent_steps'] / _overall_rate(t, shipped) / 60
         lines += [
-            f"One run of the agent file as shipped ({t['run_agent_steps']:,} agent steps) at the LRRL variant's "
-            f'agent steps per CPU-second over all its blocks: **{minutes:,.0f} core-minutes** '
-            f'({minutes / 60:.1f} core-hours).',
+            f'One LRRL run of the agent file as shipped ({t["run_agent_steps"]:,} agent steps) at the agent steps '
+            f'per CPU-second of "{variants.label(shipped, agent)}" over all its blocks: '
+            f'**{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
             '',
         ]
     if cpu:
@@ -591,12 +593,16 @@ def report(results, settings):
             )
         lines.append('')
         if settings.game in results['environment'] and results.get('throughput'):
-            ceiling = results['environment'][settings.game]['steps_per_second']
+            ceiling = results['environment'][settings.game]['steps_per_cpu_second']
             shares = ', '.join(
-                f'{agent.upper()} {_overall_rate(t, "lrrl", "steps_per_second") / ceiling:.3f}'
+                f'{agent.upper()} {_overall_rate(t, variants.as_shipped(agent)) / ceiling:.3f}'
                 for agent, t in results['throughput'].items()
             )
-            lines += [f'LRRL agent steps/s as a share of the environment alone on {settings.game}: {shares}.', '']
+            lines += [
+                'Agent steps per CPU-second of LRRL with the agent file as shipped, as a share of the environment '
+                f"alone's on {settings.game}: {shares}.",
+                '',
+            ]
     if 'bandit' in results:
         episodes = [float(np.median(t['episode_seconds'])) for t in results.get('throughput', {}).values()]
         episode = min(episodes) if episodes else None

@@ -65,6 +65,11 @@ LABELS = {
 }
 
 
+def as_shipped(agent):
+    """The variant that runs LRRL with the agent file unchanged (PPO's preprocessing on), as a real run does."""
+    return EXTRA_VARIANTS.get(agent, ('lrrl',))[-1]
+
+
 def variants_of(agent):
     """The variants the bench compares for ``agent``."""
     return VARIANTS + EXTRA_VARIANTS.get(agent, ())
