@@ -3,6 +3,7 @@ r"""What LRRL costs, measured side by side: python -m lrrl.bench
   python -m lrrl.bench --out=results/bench/README.md
   python -m lrrl.bench --agent=iqn --skip=bandit,scaling --out=results/bench/iqn.md
   python -m lrrl.bench --env=minatar --agent=dqn,iqn --skip=scaling --out=results/bench/minatar.md
+  python -m lrrl.bench --env=mujoco --agent=ppo --skip=memory,scaling --out=results/bench/ppo.md
 
 Throughput A/B against stock Dopamine, bandit cost, memory and startup,
 concurrent runs and the environment alone (``lrrl/benchmarks/throughput.py``
@@ -30,28 +31,30 @@ with compat.quiet_stderr():
 flags.DEFINE_list(
     'agent',
     ['dqn'],
-    f'Dopamine agents, one or more of {", ".join(variants.AGENT_SETUPS)} (DQN, Implicit Quantile), measured in turn.',
+    f'Dopamine agents, one or more of {", ".join(variants.AGENTS)} (DQN, Implicit Quantile, PPO), measured in turn.',
 )
 flags.DEFINE_enum(
     'env',
-    'atari',
+    None,
     list(variants.ENVIRONMENTS),
-    'Atari (configs/agents/<agent>.gin) or MinAtar (configs/agents/<agent>_minatar.gin).',
+    'Atari (configs/agents/<agent>.gin), MinAtar (configs/agents/<agent>_minatar.gin) or MuJoCo (PPO: '
+    'configs/agents/ppo_mujoco.gin). Default: atari for DQN and IQN, mujoco for PPO.',
 )
 flags.DEFINE_string(
     'game',
     None,
-    'Game for the throughput, memory and scaling measurements (default: Pong on Atari, breakout on MinAtar).',
+    'Game or MuJoCo task for the throughput, memory and scaling measurements '
+    '(default: Pong on Atari, breakout on MinAtar, HalfCheetah on MuJoCo).',
 )
 flags.DEFINE_list(
     'environment_games',
     None,
-    'Games the environment-alone part steps (default: every MinAtar game on MinAtar, --game on Atari).',
+    'Games the environment-alone part steps (default: every MinAtar game on MinAtar, --game elsewhere).',
 )
 flags.DEFINE_integer(
     'environment_episodes',
     None,
-    'Random-policy episodes per game in the environment-alone part (default: 200 on MinAtar, 10 on Atari).',
+    'Random-policy episodes per game in the environment-alone part (default: 200 on MinAtar, 10 elsewhere).',
 )
 flags.DEFINE_string(
     'reference_scores_out',
@@ -62,20 +65,24 @@ flags.DEFINE_string(
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
-flags.DEFINE_integer('min_replay_history', 1000, 'Replay warm-up before gradient updates start (Atari default 20000).')
+flags.DEFINE_integer(
+    'min_replay_history', 1000, 'DQN, IQN: replay warm-up before gradient updates start (Atari default 20000).'
+)
 flags.DEFINE_integer(
     'epsilon_decay_period',
     None,
-    "Bind the agents' epsilon decay to this many agent steps "
+    "DQN, IQN: bind the agents' epsilon decay to this many agent steps "
     '(e.g. 1000: the measured blocks then act greedily, as most of a run does).',
 )
-flags.DEFINE_integer('replay_capacity', 100000, 'Replay capacity for the throughput and scaling runs.')
+flags.DEFINE_integer('replay_capacity', 100000, 'DQN, IQN: replay capacity for the throughput and scaling runs.')
 flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
 flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')
 flags.DEFINE_list('bandit_arms', ['2', '5', '10', '50', '100'], 'K values for the bandit cost.')
 flags.DEFINE_integer('max_concurrent', 0, 'Largest N for the scaling measurement (0: the number of cores).')
 flags.DEFINE_integer('scaling_steps', 3000, 'Training steps each concurrent process times (after warm-up).')
-flags.DEFINE_list('skip', [], f'Parts to skip: {", ".join(throughput.PARTS)}.')
+flags.DEFINE_list(
+    'skip', [], f'Parts to skip: {", ".join(throughput.PARTS)} (PPO: {",".join(throughput.REPLAY_PARTS)} must be).'
+)
 flags.DEFINE_string('out', None, 'Write the report (Markdown) here, e.g. results/bench/README.md.')
 flags.DEFINE_string('worker', None, 'Internal: run one measurement process (memory or scaling).')
 flags.DEFINE_string('variant', 'lrrl', 'Internal: stock, fixed or lrrl.')
@@ -111,21 +118,23 @@ def settings_from_flags():
 @cli.command
 def main(argv):
     del argv
-    settings = settings_from_flags()
-    if FLAGS.worker:
-        print(json.dumps(throughput.run_worker(FLAGS.worker, settings, FLAGS.variant, FLAGS.capacity)))
-        return 0
-    if FLAGS.reference_scores_out:
-        throughput.check_reference_scores_out(settings, FLAGS.skip)
-    results = throughput.run(
-        settings,
-        skip=FLAGS.skip,
-        bandit_arms=FLAGS.bandit_arms,
-        memory_capacities=FLAGS.memory_capacities,
-        max_concurrent=FLAGS.max_concurrent,
-        command='python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
-        log=log,
-    )
+    # TensorFlow, JAX, Gym and the environments load as the settings are checked and the runners built.
+    with compat.quiet_stderr():
+        settings = settings_from_flags()
+        if FLAGS.worker:
+            print(json.dumps(throughput.run_worker(FLAGS.worker, settings, FLAGS.variant, FLAGS.capacity)))
+            return 0
+        if FLAGS.reference_scores_out:
+            throughput.check_reference_scores_out(settings, FLAGS.skip)
+        results = throughput.run(
+            settings,
+            skip=FLAGS.skip,
+            bandit_arms=FLAGS.bandit_arms,
+            memory_capacities=FLAGS.memory_capacities,
+            max_concurrent=FLAGS.max_concurrent,
+            command='python -m lrrl.bench ' + ' '.join(sys.argv[1:]),
+            log=log,
+        )
     text = throughput.report(results, settings)
     print('\n' + text)
     if FLAGS.reference_scores_out:

@@ -2,31 +2,40 @@
 
 Five measurements, each for every agent in ``settings.agents``:
 
-1. Throughput, A/B: stock Dopamine TF DQN or IQN (Dopamine's own agent class in
-   Dopamine's ``Runner``), the harness with a fixed rate (``LRRLRunner`` +
-   ``FixedLearningRate``: harness overhead alone) and the harness with LRRL
-   over K(5) (adds the bandit), identical settings (``lrrl.benchmarks.variants``),
-   on a real Atari or MinAtar game (``settings.env``) on this machine. The three live in one process, each
-   in its own TF graph, and run blocks of training steps in turn,
-   ``settings.rounds`` times, so that machine noise hits all three alike; a
-   ratio is taken per round.
+1. Throughput, A/B: stock Dopamine (its own agent class in its own runner: TF
+   DQN or IQN in ``Runner``, JAX PPO in ``ContinuousTrainRunner``), the
+   harness with a fixed rate (the LRRL runner + ``FixedLearningRate``: harness
+   overhead alone) and the harness with LRRL over K(5) (adds the bandit; PPO
+   also with its in-agent preprocessing), identical settings
+   (``lrrl.benchmarks.variants``), on a real Atari or MinAtar game or MuJoCo
+   task (``settings.env``) on this machine. The variants live in one process,
+   each in its own TF graph, and run blocks of training steps in turn,
+   ``settings.rounds`` times, so that machine noise hits them all alike; a
+   ratio is taken per round, of wall-clock and of CPU-time rates.
 2. Bandit cost: one ``Exp3Bandit`` update + draw for K = 2 … 100 arms, in µs,
    against the wall time of one training episode from (1).
-3. Memory and startup: a fresh process per variant and replay capacity builds
-   the runner and trains ``settings.memory_steps`` steps; it reports its peak
-   resident memory and the time from launch to its first training step.
-4. Scaling: 1 … N concurrent processes each training the LRRL agent; the
-   aggregate agent steps per second against N × one process.
+3. Memory and startup (replay agents): a fresh process per variant and replay
+   capacity builds the runner and trains ``settings.memory_steps`` steps; it
+   reports its peak resident memory and the time from launch to its first
+   training step.
+4. Scaling (replay agents): 1 … N concurrent processes each training the LRRL
+   agent; the aggregate agent steps per second against N × one process.
 5. The environment alone (the ceiling of any agent): a uniform random policy
-   steps each game of ``settings.environment_games`` for whole episodes;
-   its steps per second, and its mean return (MinAtar's reference random
-   scores, ``lrrl/data/minatar_reference_scores.csv``, come from here).
+   steps each game of ``settings.environment_games`` for whole episodes, as
+   the runner plays them (at most the agent file's
+   ``Runner.max_steps_per_episode`` steps); its steps per second, and its mean
+   return (MinAtar's reference random scores,
+   ``lrrl/data/minatar_reference_scores.csv``, come from here).
+
+PPO's buffer holds one rollout, so there is no replay capacity to vary: on
+MuJoCo the memory and scaling parts are refused unless skipped.
 
 No timing is asserted anywhere: the benchmark reports, the tests check
 correctness. Progress lines go to ``log``.
 """
 
 import dataclasses
+import importlib.metadata
 import os
 import platform
 import resource
@@ -44,6 +53,8 @@ from lrrl.control import bandits
 from lrrl.experiment import seeding
 
 PARTS = ('throughput', 'bandit', 'memory', 'scaling', 'environment')
+# Parts that measure replay capacities and processes of the replay agents (DQN, IQN).
+REPLAY_PARTS = ('memory', 'scaling')
 
 
 @dataclasses.dataclass
@@ -66,30 +77,47 @@ class BenchSettings:
     seed: int = 0
 
 
-def bench_settings(agents, env='atari', game=None, environment_games=None, environment_episodes=None, **kwargs):
-    """``BenchSettings`` from the command's flags, checked, with each environment's defaults filled in."""
+def bench_settings(
+    agents, env=None, game=None, environment_games=None, environment_episodes=None, epsilon_decay_period=None, **kwargs
+):
+    """``BenchSettings`` from the command's flags, checked, with each environment's defaults filled in.
+
+    ``env`` None: the first environment that runs every agent (Atari for DQN and
+    IQN, MuJoCo for PPO).
+    """
     from lrrl import errors  # pylint: disable=g-import-not-at-top
-    from lrrl.experiment import environments  # pylint: disable=g-import-not-at-top
 
     agents = tuple(agents)
-    unknown = [a for a in agents if a not in variants.AGENT_SETUPS]
+    unknown = [a for a in agents if a not in variants.AGENTS]
     if unknown or not agents:
         raise errors.ConfigError(
-            f'--agent={",".join(agents)} is not allowed: it must list one or more of '
-            f'{", ".join(variants.AGENT_SETUPS)}.'
+            f'--agent={",".join(agents)} is not allowed: it must list one or more of {", ".join(variants.AGENTS)}.'
         )
-    if env == 'minatar':
-        game = game or 'breakout'
-        environment_games = tuple(environment_games or environments.MINATAR_GAMES)
-        for name in (game, *environment_games):
-            if name not in environments.MINATAR_GAMES:
-                raise errors.ConfigError(
-                    f'--game/--environment_games: {name!r} is not a MinAtar game: it must be one of '
-                    f'{", ".join(environments.MINATAR_GAMES)}.'
-                )
-    else:
-        game = game or 'Pong'
-        environment_games = tuple(environment_games or (game,))
+    runs_all = [e for e in variants.ENVIRONMENTS if set(agents) <= set(variants.AGENT_FILES[e])]
+    if env is None and runs_all:
+        env = runs_all[0]
+    if env not in runs_all:
+        where = '; '.join(f'{a} on {", ".join(variants.environments_of(a))}' for a in agents)
+        given = f' with --env={env}' if env else ''
+        raise errors.ConfigError(
+            f'--agent={",".join(agents)} is not allowed{given}: the agents of one bench run must share an '
+            f'environment that runs each of them ({where}).'
+        )
+    if epsilon_decay_period is not None and not set(agents) <= set(variants.AGENT_SETUPS):
+        raise errors.ConfigError(
+            f'--epsilon_decay_period={epsilon_decay_period} is not allowed with --agent={",".join(agents)}: it '
+            f'binds the epsilon-greedy exploration of {", ".join(variants.AGENT_SETUPS)} only.'
+        )
+    game = game or variants.DEFAULT_GAMES[env]
+    # Atari's games are checked as the runners are built (ale-py's list).
+    allowed = {'minatar': _minatar_games, 'mujoco': variants.mujoco_tasks}.get(env, lambda: None)()
+    environment_games = tuple(environment_games or (allowed if env == 'minatar' else (game,)))
+    for name in (game, *environment_games):
+        if allowed is not None and name not in allowed:
+            raise errors.ConfigError(
+                f'--game/--environment_games: {name!r} is not allowed with --env={env}: it must be one of '
+                f'{", ".join(allowed)}.'
+            )
     if environment_episodes is None:
         environment_episodes = 200 if env == 'minatar' else 10
     return BenchSettings(
@@ -98,8 +126,34 @@ def bench_settings(agents, env='atari', game=None, environment_games=None, envir
         game=game,
         environment_games=environment_games,
         environment_episodes=environment_episodes,
+        epsilon_decay_period=epsilon_decay_period,
         **kwargs,
     )
+
+
+def _minatar_games():
+    from lrrl.experiment import environments  # pylint: disable=g-import-not-at-top
+
+    return environments.MINATAR_GAMES
+
+
+def check_parts(settings, skip):
+    """The parts in ``skip`` exist, and the ones left can be measured for these agents."""
+    from lrrl import errors  # pylint: disable=g-import-not-at-top
+
+    unknown = set(skip) - set(PARTS)
+    if unknown:
+        raise errors.ConfigError(
+            f'--skip={",".join(skip)}: unknown part(s) {sorted(unknown)}; allowed: {", ".join(PARTS)}.'
+        )
+    no_replay = [a for a in settings.agents if a not in variants.AGENT_SETUPS]
+    if no_replay and not set(REPLAY_PARTS) <= set(skip):
+        raise errors.ConfigError(
+            f'--skip={",".join(skip) or "(nothing)"} is not allowed with --agent={",".join(settings.agents)}: add '
+            f'{",".join(REPLAY_PARTS)} to --skip. Those parts vary the replay capacity of '
+            f'{", ".join(variants.AGENT_SETUPS)}; {", ".join(no_replay)} has no replay (its buffer holds one '
+            'rollout), and its bench measures the throughput, the bandit and the environment alone.'
+        )
 
 
 def check_reference_scores_out(settings, skip):
@@ -128,8 +182,9 @@ LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 def measure_throughput(base_dir, settings, agent, log=_silent):
     import tensorflow as tf
 
+    names = variants.variants_of(agent)
     runners = {}
-    for variant in variants.VARIANTS:
+    for variant in names:
         graph = tf.Graph()
         with graph.as_default():
             runners[variant] = variants.build_runner(
@@ -145,42 +200,43 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
         log(f'{agent}: warmed up {variant}')
-    rates = {v: [] for v in variants.VARIANTS}
-    cpu_rates = {v: [] for v in variants.VARIANTS}
+    block_steps = {v: [] for v in names}
+    rates = {v: [] for v in names}
+    cpu_rates = {v: [] for v in names}
     episode_seconds = []
     for r in range(settings.rounds):
-        order = variants.VARIANTS if r % 2 == 0 else variants.VARIANTS[::-1]
+        order = names if r % 2 == 0 else names[::-1]
         for variant in order:
             steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], settings.block_steps)
+            block_steps[variant].append(steps)
             rates[variant].append(steps / seconds)
             cpu_rates[variant].append(steps / cpu_seconds)
             if variant == 'lrrl':
                 episode_seconds.append(seconds / max(episodes, 1))
         log(
             f'{agent} round {r + 1}/{settings.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in variants.VARIANTS)
+            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in names)
         )
-    update_period = runners['stock']._agent.update_period
-    run_steps = _configured_run_steps(settings.env, agent)
-    for runner in runners.values():
-        runner._agent._sess.close()
-    return {
+    stock = runners['stock']._agent
+    result = {
+        'block_steps': block_steps,
         'steps_per_second': rates,
         'steps_per_cpu_second': cpu_rates,
         'episode_seconds': episode_seconds,
-        'update_period': update_period,
-        'run_agent_steps': run_steps,
+        'update_period': stock.update_period,
+        'run_agent_steps': _configured_run_steps(settings.env, agent),
     }
+    if hasattr(stock, 'num_epochs'):  # PPO: an update is epochs of minibatches over the rollout
+        result['minibatches_per_update'] = stock.num_epochs * stock.update_period // stock.batch_size
+    for runner in runners.values():
+        variants.close(runner)
+    return result
 
 
 def _configured_run_steps(env, agent):
     """Agent steps of one run of the agent file as shipped (Runner.num_iterations x training_steps)."""
-    from lrrl.analysis import gin_text  # pylint: disable=g-import-not-at-top
-    from lrrl import gin_files  # pylint: disable=g-import-not-at-top
-
-    bindings = gin_text.read_gin_bindings(gin_files.resolve(variants.AGENT_FILES[env][agent]))
-    return int(gin_text.binding_value(bindings, 'Runner.num_iterations')) * int(
-        gin_text.binding_value(bindings, 'Runner.training_steps')
+    return int(variants.agent_file_binding(env, 'Runner.num_iterations', agent)) * int(
+        variants.agent_file_binding(env, 'Runner.training_steps', agent)
     )
 
 
@@ -204,30 +260,37 @@ def measure_bandit(arms, log=_silent):
 
 
 def measure_environment(settings, log=_silent):
-    """A uniform random policy on each game alone: steps per second and returns over whole episodes."""
+    """A uniform random policy on each game alone: steps per second and returns over whole episodes.
+
+    An episode ends where the runner ends it: game over, or the agent file's
+    ``Runner.max_steps_per_episode`` steps (MuJoCo's time limit, which Dopamine's
+    Gym wrapper does not report as game over).
+    """
+    max_steps = int(variants.agent_file_binding(settings.env, 'Runner.max_steps_per_episode'))
     results = {}
     for game in settings.environment_games:
         environment = variants.make_environment(settings.env, game)
         seeding.seed_environment(environment, settings.seed)
         rng = np.random.default_rng(settings.seed)
-        num_actions = environment.action_space.n
+        random_action = _random_policy(environment.action_space, rng)
         returns, lengths = [], []
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         while len(returns) < settings.environment_episodes:
             environment.reset()
             total, length = 0.0, 0
             while True:
-                _, reward, _, _ = environment.step(int(rng.integers(num_actions)))
+                _, reward, _, _ = environment.step(random_action())
                 total += reward
                 length += 1
-                if environment.game_over:
+                if environment.game_over or length >= max_steps:
                     break
             returns.append(total)
             lengths.append(length)
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         returns = np.asarray(returns, dtype=float)
         results[game] = {
             'steps_per_second': float(np.sum(lengths) / seconds),
+            'steps_per_cpu_second': float(np.sum(lengths) / cpu_seconds),
             'episodes': len(returns),
             'mean_return': float(returns.mean()),
             'sem_return': float(returns.std(ddof=1) / np.sqrt(len(returns))) if len(returns) > 1 else float('nan'),
@@ -238,6 +301,13 @@ def measure_environment(settings, log=_silent):
             f'{results[game]["mean_return"]:.3f} ± {results[game]["sem_return"]:.3f} over {len(returns)} episodes'
         )
     return results
+
+
+def _random_policy(space, rng):
+    """Uniform random actions: a discrete action, or a point in a continuous action box."""
+    if hasattr(space, 'n'):
+        return lambda: int(rng.integers(space.n))
+    return lambda: rng.uniform(space.low, space.high).astype(space.dtype)
 
 
 def _worker_command(kind, variant, capacity, steps, settings, agent, threads=0):
@@ -368,6 +438,17 @@ def run_worker(kind, settings, variant, capacity):
     return result
 
 
+def _overall_rate(t, variant, rates='steps_per_cpu_second'):
+    """A variant's steps over all its blocks per second over all of them (wall or CPU).
+
+    Not the median block: where only some blocks hold the costly updates (PPO
+    updates once per rollout), the block rates split in two groups and their
+    median says little about what a run costs.
+    """
+    steps = np.asarray(t['block_steps'][variant], dtype=float)
+    return float(steps.sum() / (steps / np.asarray(t[rates][variant], dtype=float)).sum())
+
+
 def _spread(values):
     values = np.asarray(values, dtype=float)
     return float(np.median(values)), float(values.min()), float(values.max())
@@ -385,9 +466,12 @@ def machine_description():
         pass
     memory_gb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
     gpus = tf.config.list_physical_devices('GPU')
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    pinned = f' (this process pinned to {allowed} of them)' if allowed != os.cpu_count() else ''
     return (
-        f'{cpu}, {os.cpu_count()} cores, {memory_gb:.0f} GiB RAM, {len(gpus)} GPU(s); '
-        f'Python {platform.python_version()}, TensorFlow {tf.__version__}, {platform.platform()}'
+        f'{cpu}, {os.cpu_count()} cores{pinned}, {memory_gb:.0f} GiB RAM, {len(gpus)} GPU(s); '
+        f'Python {platform.python_version()}, TensorFlow {tf.__version__}, JAX {importlib.metadata.version("jax")}, '
+        f'{platform.platform()}'
     )
 
 
@@ -402,35 +486,63 @@ def _names(settings):
     return ', '.join(a.upper() for a in settings.agents)
 
 
+AGENT_NOTES = {
+    'ppo': (
+        'Stock and the fixed-rate harness start from the same weights and the same environment seed and follow '
+        'the same trajectory (tests/benchmarks/test_bench.py): their ratio is the harness alone. The LRRL '
+        'variants train at other rates, so their policies, and the MuJoCo contacts simulated, differ too; the '
+        'preprocessing variant adds observation and reward statistics per step. Whether a block holds a PPO '
+        'update depends on where it falls in the rollout, so single rounds swing widely; blocks of whole '
+        "1000-step episodes (HalfCheetah's) from the same warm-up keep the variants in the same phase."
+    ),
+}
+ENVIRONMENT_POLICIES = {
+    'atari': 'a uniform random policy, sticky actions on',
+    'minatar': 'a uniform random policy, sticky actions on',
+    'mujoco': 'actions uniform in the action box',
+}
+
+
 def _throughput_lines(agent, t, settings, device):
     upper = agent.upper()
     stock = np.asarray(t['steps_per_second']['stock'])
     cpu = t.get('steps_per_cpu_second')
+    if 'minibatches_per_update' in t:
+        updates = (
+            f'warm-up {settings.warmup_steps} steps per variant, a PPO update ({t["minibatches_per_update"]} '
+            f'minibatch steps) every {t["update_period"]} environment steps'
+        )
+    else:
+        updates = (
+            f'replay warm-up {settings.min_replay_history} steps, a gradient update every {t["update_period"]} '
+            'agent steps'
+        )
+    cpu_columns = ' agent steps per CPU-second, all blocks | CPU ratio to stock per round (median, min–max) |'
+    cpu_columns = cpu_columns if cpu else ''
     lines = [
         f'## Throughput, A/B ({upper}, {settings.env} {settings.game}, {device}, {settings.rounds} rounds of '
-        f'>= {settings.block_steps} training steps per variant, replay warm-up {settings.min_replay_history} '
-        f'steps, a gradient update every {t["update_period"]} agent steps)',
+        f'>= {settings.block_steps} training steps per variant, {updates})',
         '',
-        '| variant | agent steps/s (median, min–max) | ratio to stock per round (median, min–max) |'
-        + (' agent steps per CPU-second (median) | CPU ratio to stock per round (median, min–max) |' if cpu else ''),
+        '| variant | agent steps/s (median, min–max) | ratio to stock per round (median, min–max) |' + cpu_columns,
         '|---|---|---|' + ('---|---|' if cpu else ''),
     ]
-    for variant, label in (
-        ('stock', f'stock Dopamine {upper}'),
-        ('fixed', 'harness, fixed rate'),
-        ('lrrl', 'harness, LRRL over K(5)'),
-    ):
+    for variant in variants.variants_of(agent):
         rates = np.asarray(t['steps_per_second'][variant])
         median, low, high = _spread(rates)
         ratio = _spread(rates / stock)
-        line = f'| {label} | {median:.1f} ({low:.1f}–{high:.1f}) | {ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+        line = (
+            f'| {variants.label(variant, agent)} | {median:.1f} ({low:.1f}–{high:.1f}) | '
+            f'{ratio[0]:.3f} ({ratio[1]:.3f}–{ratio[2]:.3f}) |'
+        )
         if cpu:
             cpu_rates = np.asarray(cpu[variant])
             cpu_ratio = _spread(cpu_rates / np.asarray(cpu['stock']))
-            line += f' {np.median(cpu_rates):.1f} | {cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f}) |'
+            line += f' {_overall_rate(t, variant):.1f} | {cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f}) |'
         lines.append(line)
     episode = float(np.median(t['episode_seconds']))
     lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
+    if agent in AGENT_NOTES:
+        lines += [AGENT_NOTES[agent], '']
     if settings.epsilon_decay_period:
         lines += [
             f"Epsilon decays over {settings.epsilon_decay_period} agent steps (not the agent file's), so the "
@@ -438,10 +550,12 @@ def _throughput_lines(agent, t, settings, device):
             '',
         ]
     if cpu and t.get('run_agent_steps'):
-        minutes = t['run_agent_steps'] / float(np.median(cpu['lrrl'])) / 60
+        shipped = variants.as_shipped(agent)
+        minutes = t['run_agent_steps'] / _overall_rate(t, shipped) / 60
         lines += [
-            f"One run of the agent file as shipped ({t['run_agent_steps']:,} agent steps) at the LRRL variant's "
-            f'median agent steps per CPU-second: **{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
+            f'One LRRL run of the agent file as shipped ({t["run_agent_steps"]:,} agent steps) at the agent steps '
+            f'per CPU-second of "{variants.label(shipped, agent)}" over all its blocks: '
+            f'**{minutes:,.0f} core-minutes** ({minutes / 60:.1f} core-hours).',
             '',
         ]
     if cpu:
@@ -466,7 +580,8 @@ def report(results, settings):
         lines += _throughput_lines(agent, t, settings, results['device'])
     if 'environment' in results:
         lines += [
-            f'## The environment alone ({settings.env}, a uniform random policy, whole episodes, sticky actions on)',
+            f'## The environment alone ({settings.env}, {ENVIRONMENT_POLICIES[settings.env]}, whole episodes as '
+            'the runner plays them)',
             '',
             '| game | env steps/s | episodes | mean return ± s.e. | mean episode length |',
             '|---|---|---|---|---|',
@@ -478,12 +593,16 @@ def report(results, settings):
             )
         lines.append('')
         if settings.game in results['environment'] and results.get('throughput'):
-            ceiling = results['environment'][settings.game]['steps_per_second']
+            ceiling = results['environment'][settings.game]['steps_per_cpu_second']
             shares = ', '.join(
-                f'{agent.upper()} {float(np.median(t["steps_per_second"]["lrrl"])) / ceiling:.3f}'
+                f'{agent.upper()} {_overall_rate(t, variants.as_shipped(agent)) / ceiling:.3f}'
                 for agent, t in results['throughput'].items()
             )
-            lines += [f'LRRL agent steps/s as a share of the environment alone on {settings.game}: {shares}.', '']
+            lines += [
+                'Agent steps per CPU-second of LRRL with the agent file as shipped, as a share of the environment '
+                f"alone's on {settings.game}: {shares}.",
+                '',
+            ]
     if 'bandit' in results:
         episodes = [float(np.median(t['episode_seconds'])) for t in results.get('throughput', {}).values()]
         episode = min(episodes) if episodes else None
@@ -537,13 +656,7 @@ def run(
     log=_silent,
 ):
     """Every measurement not in ``skip``, for every agent; returns the results (``report`` formats them)."""
-    from lrrl import errors  # pylint: disable=g-import-not-at-top
-
-    unknown = set(skip) - set(PARTS)
-    if unknown:
-        raise errors.ConfigError(
-            f'--skip={",".join(skip)}: unknown part(s) {sorted(unknown)}; allowed: {", ".join(PARTS)}.'
-        )
+    check_parts(settings, skip)
     results = {
         'machine': machine_description(),
         'command': command,

@@ -60,10 +60,7 @@ class LearningRateFeedbackMixin:
                 'iterations) is not supported: the controller needs whole '
                 'episodes. Set it to a number of steps, e.g. 27000 on Atari.'
             )
-        # A resumed run continues with fresh environment randomness rather than
-        # replaying the episodes it started with.
-        env_seed = int(np.random.SeedSequence([seed, self._start_iteration]).generate_state(1)[0])
-        seeding.seed_environment(self._environment, env_seed)
+        seeding.seed_environment(self._environment, seeding.environment_seed(seed, self._start_iteration))
         self._controller = self._agent.learning_rate_controller
         self._trace = run_folder.LearningRateTrace(self._base_dir, len(self._controller.candidates))
         self._num_train_episodes = self._trace.truncate(self._start_iteration)

@@ -25,6 +25,15 @@ def seed_global_generators(seed):
     tf.compat.v1.set_random_seed(seed)
 
 
+def environment_seed(seed, start_iteration=0):
+    """The seed of the environment's first reset in a run started (or resumed) at ``start_iteration``.
+
+    A resumed run continues with fresh environment randomness rather than
+    replaying the episodes it started with.
+    """
+    return int(np.random.SeedSequence([seed, start_iteration]).generate_state(1)[0])
+
+
 def seed_environment(environment, seed):
     """Seeds the environment's first reset (and so ALE's sticky actions).
 

@@ -112,3 +112,131 @@ def test_ab_variants_differ_only_in_the_harness(agent, env, game, tmp_path):
     assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-7)
     for a in agents.values():
         a._sess.close()
+
+
+def _flat_weights(agent):
+    import jax
+    import numpy as np
+
+    return np.concatenate([np.ravel(w) for w in jax.tree_util.tree_leaves(agent.network_params)])
+
+
+def test_ppo_ab_variants_differ_only_in_the_harness(tmp_path):
+    """Stock Dopamine PPO and the harness at a fixed rate, same seed: the same trajectory and the same update."""
+    import numpy as np
+
+    from lrrl.benchmarks import variants
+
+    small = ['PPOAgent.update_period = 256', 'ReplayBuffer.batch_size = 256', 'ReplayBuffer.max_capacity = 256']
+    runners = {
+        variant: variants.build_runner(
+            variant, 'ppo', str(tmp_path / variant), 'Hopper', 0, 0, env='mujoco', extra_bindings=small
+        )
+        for variant in variants.variants_of('ppo')
+    }
+    agents = {variant: runner._agent for variant, runner in runners.items()}
+    assert set(agents) == {'stock', 'fixed', 'lrrl', 'lrrl_preprocessing'}
+    stock_class = variants.stock_agent_class('ppo')
+    assert type(agents['stock']) is stock_class
+    assert all(type(a) is not stock_class and isinstance(a, stock_class) for v, a in agents.items() if v != 'stock')
+    # Only the fourth variant preprocesses (stock Dopamine does it outside the agent, in legacy gym).
+    assert agents['lrrl_preprocessing']._observation_statistics is not None
+    assert agents['fixed']._observation_statistics is None and agents['lrrl']._return_statistics is None
+    for name in (
+        'update_period',
+        'num_epochs',
+        'batch_size',
+        'gamma',
+        'lambda_',
+        'epsilon',
+        'vf_coefficient',
+        '_max_gradient_norm',
+    ):
+        assert len({getattr(a, name) for a in agents.values()}) == 1, name
+
+    untrained = _flat_weights(agents['lrrl'])
+    np.testing.assert_allclose(_flat_weights(agents['stock']), untrained, rtol=0, atol=0)  # the same seed
+    for variant in ('stock', 'fixed'):
+        steps, _, episodes, cpu_seconds = variants.train_steps(runners[variant], 300)  # one update, after 256 steps
+        assert steps >= 300 and episodes >= 1 and cpu_seconds > 0
+    weights = {v: _flat_weights(agents[v]) for v in ('stock', 'fixed')}
+    assert np.abs(weights['stock'] - untrained).max() > 1e-4  # the update happened ...
+    np.testing.assert_allclose(weights['fixed'], weights['stock'], rtol=1e-4, atol=1e-6)  # ... alike in both
+    assert agents['fixed'].get_learning_rate() == pytest.approx(3e-4, rel=1e-6)
+    # The runner seeds the controller after the agent is built; the agent applies the
+    # seeded arm's rate at its first training step (with an empty rollout: no update).
+    agents['lrrl']._train_step()
+    assert agents['lrrl'].get_learning_rate() == pytest.approx(agents['lrrl'].learning_rate_controller.rate, rel=1e-6)
+    candidates = agents['lrrl'].learning_rate_controller.candidates
+    assert any(agents['lrrl'].get_learning_rate() == pytest.approx(c, rel=1e-6) for c in candidates)
+
+
+def test_ppo_bench_measures_every_variant_and_the_task_alone(tmp_path):
+    """The PPO bench in process (one block per variant, no update): every variant measured and reported."""
+    from lrrl.benchmarks import throughput
+
+    settings = throughput.bench_settings(
+        agents=['ppo'], game='InvertedPendulum', environment_episodes=2, block_steps=50, rounds=1, warmup_steps=0
+    )
+    assert settings.env == 'mujoco' and settings.environment_games == ('InvertedPendulum',)
+    lines = []
+    results = throughput.run(settings, skip=('memory', 'scaling', 'bandit'), command='bench test', log=lines.append)
+    measured = results['throughput']['ppo']
+    assert set(measured['steps_per_second']) == {'stock', 'fixed', 'lrrl', 'lrrl_preprocessing'}
+    assert all(len(r) == 1 and r[0] > 0 for r in measured['steps_per_cpu_second'].values())
+    assert all(len(s) == 1 and s[0] >= 50 for s in measured['block_steps'].values())
+    assert measured['update_period'] == 2048 and measured['minibatches_per_update'] == 10 * 2048 // 64
+    assert measured['run_agent_steps'] == 100 * 10000
+    alone = results['environment']['InvertedPendulum']
+    assert alone['episodes'] == 2 and 1 <= alone['mean_length'] <= 1000 and alone['steps_per_cpu_second'] > 0
+    text = throughput.report(results, settings)
+    for row in ('| stock Dopamine PPO |', '| harness, fixed rate |', '| harness, LRRL over K(5) |'):
+        assert row in text
+    assert '| harness, LRRL over K(5), with PPO preprocessing |' in text
+    assert 'a PPO update (320 minibatch steps) every 2048 environment steps' in text
+    assert 'actions uniform in the action box' in text
+    # A run's cost and the share of the task alone are the shipped agent file's: preprocessing on.
+    assert 'per CPU-second of "harness, LRRL over K(5), with PPO preprocessing" over all its blocks' in text
+    assert "as a share of the environment alone's on InvertedPendulum: PPO " in text
+    assert any(line.startswith('ppo round 1/1') for line in lines)
+
+
+def test_the_environment_alone_ends_mujoco_episodes_at_the_runners_limit():
+    """Dopamine's Gym wrapper never reports HalfCheetah's time limit as game over; the runner's cap ends it."""
+    from lrrl.benchmarks import throughput
+
+    settings = throughput.bench_settings(agents=['ppo'], environment_episodes=2)
+    measured = throughput.measure_environment(settings)['HalfCheetah']
+    assert measured['mean_length'] == pytest.approx(1000, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    'settings, message',
+    [
+        (dict(agents=['ppo'], env='atari'), '--agent=ppo is not allowed with --env=atari: '),
+        (dict(agents=['iqn'], env='mujoco'), 'iqn on atari, minatar'),
+        (dict(agents=['dqn', 'ppo']), 'dqn on atari, minatar; ppo on mujoco'),
+        (dict(agents=['sac']), 'it must list one or more of dqn, iqn, ppo'),
+        (
+            dict(agents=['ppo'], epsilon_decay_period=1000),
+            '--epsilon_decay_period=1000 is not allowed with --agent=ppo',
+        ),
+        (dict(agents=['ppo'], game='Pong'), "'Pong' is not allowed with --env=mujoco: it must be one of Ant, "),
+        (dict(agents=['ppo'], environment_games=['CartPole']), "'CartPole' is not allowed with --env=mujoco"),
+        (dict(agents=['dqn'], env='minatar', game='Breakout'), "'Breakout' is not allowed with --env=minatar"),
+    ],
+)
+def test_bench_settings_refuse_agents_environments_and_games_that_do_not_go_together(settings, message):
+    from lrrl import errors
+    from lrrl.benchmarks import throughput
+
+    with pytest.raises(errors.ConfigError) as raised:
+        throughput.bench_settings(**settings)
+    assert message in str(raised.value)
+
+
+def test_the_ppo_bench_refuses_the_parts_it_cannot_measure(tmp_path):
+    result = run_cli('lrrl.bench', '--agent=ppo', '--skip=bandit', f'--out={tmp_path}/ppo.md', timeout=300)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert '--skip=bandit is not allowed with --agent=ppo: add memory,scaling to --skip' in result.stderr
+    assert not (tmp_path / 'ppo.md').exists()
