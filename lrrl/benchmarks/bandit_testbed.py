@@ -388,7 +388,7 @@ def _synthetic_tasks():
 
 @dataclasses.dataclass(frozen=True)
 class MaclaurinNetTask:
-    """MaclaurinNet (seed 002) with Adam on the 12-point grid; one network per seed, in one array."""
+    """MaclaurinNet (docs/benchmarks.md, "RLR and MaclaurinNet") with Adam on the 12-point grid; one network per seed, in one array."""
 
     name: str = 'maclaurin'
     # 3,000 Adam steps (python -m lrrl.maclaurin_benchmark runs 10,000): where the

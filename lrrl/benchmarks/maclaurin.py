@@ -9,7 +9,7 @@ mini-batches; before each step its rate is the controller's, after it the
 controller gets feedback -L, L the loss on the whole training set (the RLR
 scheduler's L_t). The controllers:
 
-- ``fixed``: Adam at 1e-3 (the seed's baseline);
+- ``fixed``: Adam at 1e-3 (the RLR description's baseline);
 - ``rlr``: the RLR scheduler (``lrrl.control.rlr.RLRLearningRate``) on the 12-point grid;
 - ``lrrl``: LRRL (``BanditLearningRate`` + ``Exp3Bandit``) over the same grid,
   a round being κ = ``steps_per_round`` steps with feedback -(mean L).
@@ -95,11 +95,11 @@ class MaclaurinBenchmark:
 
     Args:
       methods: any of 'fixed', 'rlr', 'lrrl'.
-      steps: Adam steps per run (the seed: 10,000).
+      steps: Adam steps per run (the RLR description: 10,000).
       num_seeds: runs per controller.
       first_seed: seeds first_seed .. first_seed + num_seeds - 1.
-      grid: the rates RLR and LRRL choose from (the seed: logspace(-5, -2, 12)).
-      fixed_rate: the baseline's rate (the seed: 1e-3).
+      grid: the rates RLR and LRRL choose from (the RLR description: logspace(-5, -2, 12)).
+      fixed_rate: the baseline's rate (the RLR description: 1e-3).
       steps_per_round: κ, steps per LRRL round.
       bandit: LRRL's bandit class (its parameters come from gin).
     """

@@ -5,7 +5,7 @@ equidistant points on [-2, 2]; a small MLP ("MaclaurinNet") maps the 20 values
 to the 5 coefficients; the loss is the mean squared error on the coefficients,
 minimised with mini-batches of 32.
 
-Not given by the seed, so ours (*assumed*, gin-configurable): coefficients
+Not given by the RLR description, so ours (*assumed*, gin-configurable): coefficients
 drawn uniformly in [-1, 1]; two hidden ReLU layers of 64; a held-out test set
 of 256 more polynomials for the test error; mini-batches drawn without
 replacement, independently at each step.

@@ -15,7 +15,7 @@ import numpy as np
 def init(sizes, rng):
     """Layers ``sizes[0] -> ... -> sizes[-1]``, initialised as PyTorch's nn.Linear.
 
-    Weights and biases uniform in ±1/sqrt(fan_in) (what the seed's PyTorch
+    Weights and biases uniform in ±1/sqrt(fan_in) (what the RLR description's PyTorch
     models start from).
     """
     params = []

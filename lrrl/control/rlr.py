@@ -18,15 +18,15 @@ transitions (θ' ← (1 - τ) θ' + τ θ), then picks the next action ε-greedi
 with ε(t) = ε_end + (ε_start - ε_end) exp(-t / ε_decay), t counting actions.
 Targets are r + γ max_a Q'(s', a) (a continuing task: no terminal states),
 the loss is Huber (δ = 1), the Q-network is trained with Adam, and its
-gradients are clipped by value, as in PyTorch's DQN tutorial that the seed
-follows. Everything is numpy.
+gradients are clipped by value, as in PyTorch's DQN tutorial that the RLR
+description follows (docs/benchmarks.md, "RLR"). Everything is numpy.
 
-From the seed: the 12-point grid logspace(-5, -2), the state, actions and
+From the RLR description: the 12-point grid logspace(-5, -2), the state, actions and
 reward, replay batch 64, τ = 0.005, Huber loss, Adam 1e-3, ε 0.9 → 0.05 with
-time constant 5000. From the PyTorch tutorial (the seed's DQN reference):
+time constant 5000. From the PyTorch tutorial (the DQN reference it follows):
 two hidden layers of 128, γ = 0.99, replay capacity 10,000, one update and one
 soft target update per step, gradient values clipped at 100. Ours
-(*assumed*): the first rate is the grid's lowest (the seed's run starts low
+(*assumed*): the first rate is the grid's lowest (the RLR description's run starts low
 and raises it), and learning starts once the buffer holds one batch.
 """
 
