@@ -160,12 +160,16 @@ def _iteration_rows(logs):
             'learning_rate': float(np.exp(np.mean(np.log(rates)))) if rates else np.nan,
         }
         probabilities = _first(stats.get('learning_rate_probabilities'), [])
-        counts = _first(stats.get('learning_rate_arm_counts'), [])
+        # Shares of the iteration's training steps when the logs count them (rounds
+        # in agent steps switch rates mid-episode), else of its training episodes.
+        counts = _first(stats.get('learning_rate_arm_steps'), []) or _first(stats.get('learning_rate_arm_counts'), [])
         for k, p in enumerate(probabilities):
             row[f'p_{k}'] = float(p)
         total = float(sum(counts))
         for k, count in enumerate(counts):
             row[f'share_{k}'] = count / total if total else np.nan
+        for k, rate in enumerate(_first(stats.get('learning_rate_candidates'), [])):
+            row[f'rate_{k}'] = float(rate)
         rows.append(row)
     return rows
 
@@ -200,7 +204,9 @@ def read_run(run_dir, method_files=None):
         gin_text.binding_value(bindings, 'BanditLearningRate.rates') if controller == 'BanditLearningRate' else None
     )
     if controller == 'FixedLearningRate':
-        candidates = (gin_text.binding_value(bindings, 'FixedLearningRate.rate'),)
+        rate = gin_text.binding_value(bindings, 'FixedLearningRate.rate')
+        # None: a folder the launcher made for a run that has not started (run.json only).
+        candidates = (rate,) if rate is not None else None
     # run.json is written by lrrl.train (and by the sweep launcher); a folder
     # named seed_N is the fallback for runs made before it was.
     seed = launch.get('seed', _seed_from_path(run_dir))
@@ -273,7 +279,9 @@ def _varying_bindings(records):
     cell. Such bindings become columns (``gin:Exp3Bandit.alpha``).
     """
     groups = {}
-    for record in records:
+    # A run the launcher planned but has not started has no configuration yet:
+    # it would make every binding look varied.
+    for record in (r for r in records if r.bindings):
         key = tuple(str(record.settings.get(c)) for c in CELL_COLUMNS) + tuple(
             sorted((k, str(v)) for k, v in record.settings.items() if k.startswith('label:'))
         )
@@ -284,7 +292,9 @@ def _varying_bindings(records):
         for key in keys:
             if key in NOT_SETTINGS or key.endswith('.seed'):
                 continue
-            values = {repr(r.bindings.get(key)) for r in group}
+            # A key only some runs have is not a variation: a run that has not
+            # ended has config.gin but not yet the operative config's defaults.
+            values = {repr(r.bindings[key]) for r in group if key in r.bindings}
             if len(values) > 1:
                 varying.add(key)
     return sorted(varying)

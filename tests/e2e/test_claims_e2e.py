@@ -1,0 +1,43 @@
+"""The claims page end to end: claim 1's sweep at toy scale through lrrl.launch, then lrrl.claims."""
+
+import re
+
+from helpers import run_cli
+
+TOY = [
+    '--seeds=0,1',
+    '--gin_bindings=Runner.num_iterations=3',
+    '--gin_bindings=Runner.training_steps=200',
+    '--gin_bindings=DQNAgent.min_replay_history=100',
+]
+
+
+def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
+    runs_root, out = tmp_path / 'runs', tmp_path / 'claims'
+    launched = run_cli(
+        'lrrl.launch', '--sweep=claim1_cartpole_dqn', f'--runs_root={runs_root}', '--max_parallel=2', *TOY, timeout=1200
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    result = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200')
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = (out / 'CLAIMS.md').read_text()
+    line = next(l for l in page.splitlines() if l.startswith('| 1 |'))
+    # Every claim-1 cell finished: a verdict, with the numbers it rests on.
+    assert re.search(r'\*\*(reproduced|refuted|inconclusive)\*\*', line), line
+    assert 'uniform with' in line and 'best fixed (fixed_' in line
+    # Claim 7 also needs its own sweep, which has not started: no verdict yet.
+    line7 = next(l for l in page.splitlines() if l.startswith('| 7 |'))
+    assert 'running (18 of 18 runs finished; not started: claim7_cartpole_bandits)' in line7
+    assert '**not run yet**' in next(l for l in page.splitlines() if l.startswith('| 2 |'))
+    report = out / 'claim1' / 'claim1_cartpole_dqn'
+    assert (report / 'per_game.md').exists() and (report / 'lr_dqn_CartPole_lrrl_with_0.03.png').exists()
+    assert '3 iterations x 200 training steps' in page
+    # The bootstrap is seeded: the same runs give the same page.
+    again = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports')
+    assert again.returncode == 0 and (out / 'CLAIMS.md').read_text() == page
+
+
+def test_a_missing_runs_root_is_a_config_error_and_nothing_is_written(tmp_path):
+    result = run_cli('lrrl.claims', f'--runs_root={tmp_path / "nope"}', f'--out={tmp_path / "out"}')
+    assert result.returncode == 2 and '--runs_root=' in result.stderr
+    assert not (tmp_path / 'out').exists()
