@@ -27,51 +27,36 @@ def _runs(values):
     return pd.DataFrame({'seed': range(len(values)), 'final_return': values, 'auc': values})
 
 
-def _verdict(with_, uniform, alone, without, good):
-    summary = _summary(
-        {'lrrl_with': with_, 'uniform_with': uniform, 'unstable_alone': alone, 'lrrl_without': without, GOOD: good}
-    )
+ALONE = [20, 25, 30, 22, 28]  # the unstable rate alone
+UNIFORM = [60, 70, 80, 65, 75]
+TOP = [150, 170, 160, 165, 155]  # LRRL without the unstable rate, and the best fixed rate
+P_UNIFORM = 'P(LRRL with > uniform with) interval above 0.5'
+WITHOUT = "LRRL with >= the lower end of LRRL without's interval"
+BEST = "LRRL with >= the lower end of the best fixed rate's interval"
+
+
+@pytest.mark.parametrize(
+    'with_, uniform, verdict, failed',
+    [
+        # Beats uniform and the unstable rate alone, and matches the best.
+        ([150, 160, 170, 155, 165], UNIFORM, claims.REPRODUCED, set()),
+        # No better than uniform.
+        ([60, 70, 80, 65, 75], [62, 72, 78, 66, 74], claims.REFUTED, {P_UNIFORM, WITHOUT, BEST}),
+        # Above uniform, short of the best by a margin its own interval does not settle.
+        ([100, 170, 120, 175, 110], UNIFORM, claims.INCONCLUSIVE, {WITHOUT, BEST}),
+        # Above uniform, clearly below the best fixed rate.
+        ([100, 110, 105, 115, 108], UNIFORM, claims.REFUTED, {WITHOUT, BEST}),
+    ],
+)
+def test_claim1_rule(with_, uniform, verdict, failed):
+    cells = {'lrrl_with': with_, 'uniform_with': uniform, 'unstable_alone': ALONE, 'lrrl_without': TOP, GOOD: TOP}
     probabilities = {
         ('lrrl_with', 'uniform_with'): claims.improvement(_runs(with_), _runs(uniform), 'final_return', 500, 0),
-        ('lrrl_with', 'unstable_alone'): claims.improvement(_runs(with_), _runs(alone), 'final_return', 500, 0),
+        ('lrrl_with', 'unstable_alone'): claims.improvement(_runs(with_), _runs(ALONE), 'final_return', 500, 0),
     }
-    return claims.robustness_verdict(summary, probabilities, GOOD)
-
-
-def test_claim1_is_reproduced_when_lrrl_beats_uniform_and_the_unstable_rate_and_matches_the_best():
-    verdict, conditions = _verdict(
-        with_=[150, 160, 170, 155, 165],
-        uniform=[60, 70, 80, 65, 75],
-        alone=[20, 25, 30, 22, 28],
-        without=[150, 170, 160, 165, 155],
-        good=[160, 170, 150, 165, 155],
-    )
-    assert verdict == claims.REPRODUCED and all(conditions.values())
-
-
-def test_claim1_is_refuted_when_lrrl_is_no_better_than_uniform():
-    verdict, conditions = _verdict(
-        with_=[60, 70, 80, 65, 75],
-        uniform=[62, 72, 78, 66, 74],
-        alone=[20, 25, 30, 22, 28],
-        without=[150, 170, 160, 165, 155],
-        good=[160, 170, 150, 165, 155],
-    )
-    assert verdict == claims.REFUTED
-    assert not conditions['P(LRRL with > uniform with) interval above 0.5']
-
-
-def test_claim1_is_inconclusive_when_lrrl_beats_uniform_but_falls_short_of_the_best_by_an_unclear_margin():
-    verdict, conditions = _verdict(
-        with_=[100, 170, 120, 175, 110],
-        uniform=[60, 70, 80, 65, 75],
-        alone=[20, 25, 30, 22, 28],
-        without=[150, 170, 160, 165, 155],
-        good=[160, 170, 150, 165, 155],
-    )
-    assert verdict == claims.INCONCLUSIVE
-    assert conditions['P(LRRL with > uniform with) interval above 0.5']
-    assert not conditions["LRRL with >= the lower end of the best fixed rate's interval"]
+    found, conditions = claims.robustness_verdict(_summary(cells), probabilities, GOOD)
+    assert found == verdict
+    assert {text for text, met in conditions.items() if not met} == failed
 
 
 def test_a_cell_summary_is_the_mean_over_seeds_with_an_interval_around_it():
