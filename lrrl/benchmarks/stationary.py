@@ -273,6 +273,9 @@ class StationaryResults:
         methods equal at the table's precision share a rank. ``rank`` is among
         every method of the cell; ``rank_vs_fixed`` among the fixed rates and
         the method itself (for a fixed rate: among the fixed rates).
+        ``best_fixed_rate``: the cell's best fixed rate, after the fact (ties:
+        the smaller rate); ``share_on_best_fixed`` (and ``_second_half``): a
+        bandit's share of steps on it (runs not yet diverged).
         """
         rows = []
         for (function, optimizer, method), group in self.runs_frame().groupby(
@@ -297,13 +300,30 @@ class StationaryResults:
         ]
         table['rank'] = 0
         table['rank_vs_fixed'] = 0
+        table['best_fixed_rate'] = math.nan
+        table['share_on_best_fixed'] = math.nan
+        table['share_on_best_fixed_second_half'] = math.nan
         bandit_labels = set(self.benchmark.bandits)
-        for _, group in table.groupby(['function', 'optimizer'], sort=False):
+        for (function, optimizer), group in table.groupby(['function', 'optimizer'], sort=False):
             fixed = [j for j in group.index if table.loc[j, 'method'] not in bandit_labels]
             for i in group.index:
                 score = table.loc[i, 'score']
                 table.loc[i, 'rank'] = 1 + sum(table.loc[j, 'score'] < score for j in group.index)
                 table.loc[i, 'rank_vs_fixed'] = 1 + sum(table.loc[j, 'score'] < score for j in fixed if j != i)
+            # The best fixed rate of the cell, after the fact (ties: the smaller rate), and each
+            # bandit's share of steps on it (runs not yet diverged).
+            best = min(fixed, key=lambda j: table.loc[j, 'score'])
+            best_rate = self.benchmark.candidate_rates[optimizer][fixed.index(best)]
+            for i in group.index:
+                table.loc[i, 'best_fixed_rate'] = best_rate
+                if table.loc[i, 'method'] in bandit_labels:
+                    rates = self.rates[function, optimizer, table.loc[i, 'method']]
+                    for column, part in (
+                        ('share_on_best_fixed', rates),
+                        ('share_on_best_fixed_second_half', rates[:, rates.shape[1] // 2 :]),
+                    ):
+                        used = part[~np.isnan(part)]
+                        table.loc[i, column] = float(np.mean(used == best_rate)) if used.size else math.nan
         return table.drop(columns='score')
 
     def summary(self):
@@ -313,8 +333,9 @@ class StationaryResults:
         how many it ranks first in among the fixed rates and itself, how many
         it beats the best fixed rate of the cell in (strictly, at the table's
         precision; that rate is picked after the fact), its mean rank among the
-        fixed rates and itself, and for each other bandit configuration the
-        cells where it is better, equal and worse.
+        fixed rates and itself, the mean over the cells of its share of
+        second-half steps on that best fixed rate, and for each other bandit
+        configuration the cells where it is better, equal and worse.
         """
         table = self.table()
         table['score'] = [
@@ -327,6 +348,7 @@ class StationaryResults:
             scores = dict(zip(group['method'], group['score']))
             best_fixed = min(score for method, score in scores.items() if method not in self.benchmark.bandits)
             ranks = dict(zip(group['method'], group['rank_vs_fixed']))
+            shares = dict(zip(group['method'], group['share_on_best_fixed_second_half']))
             for label in labels:
                 row = {
                     'optimizer': optimizer,
@@ -334,6 +356,7 @@ class StationaryResults:
                     'first': ranks[label] == 1,
                     'beats_best_fixed': scores[label] < best_fixed,
                     'rank_vs_fixed': ranks[label],
+                    'share_on_best_fixed_second_half': shares[label],
                 }
                 for other in labels:
                     if other != label:
@@ -352,6 +375,8 @@ class StationaryResults:
                     'first_among_fixed_and_it': int(sub['first'].sum()),
                     'beats_best_fixed': int(sub['beats_best_fixed'].sum()),
                     'mean_rank_vs_fixed': float(sub['rank_vs_fixed'].mean()),
+                    # Over the cells where some run of it lasted into the second half.
+                    'mean_share_on_best_fixed_second_half': float(sub['share_on_best_fixed_second_half'].mean()),
                 }
                 for other in labels:
                     if other != label:
@@ -396,28 +421,38 @@ class StationaryResults:
         for label in labels:
             ranks = table.loc[table['method'] == label, 'rank_vs_fixed']
             out.write(
-                f'{label} rank among the fixed rates and it, over the {len(ranks)} function × optimizer cells: '
+                f'- {label} rank among the fixed rates and it, over the {len(ranks)} function × optimizer cells: '
                 + ', '.join(f'{k}: {int((ranks == k).sum())}' for k in sorted(ranks.unique()))
                 + f' (mean {ranks.mean():.2f}).\n'
             )
         summary = self.summary()
         # Every bandit against every other: one column per other label (blank against itself).
-        header = ['bandit', 'optimizer', 'cells', '1st among fixed + it', 'better than the best fixed rate*']
+        header = [
+            'bandit',
+            'optimizer',
+            'cells',
+            '1st among fixed + it',
+            'better than the best fixed rate*',
+            'share of 2nd-half steps on the best fixed rate*',
+        ]
         header += [f'vs {other}: better / equal / worse' for other in labels]
         rows = []
         for r in summary.to_dict('records'):
             row = [r['bandit'], r['optimizer'], r['cells'], r['first_among_fixed_and_it'], r['beats_best_fixed']]
+            row.append(f'{r["mean_share_on_best_fixed_second_half"]:.2f}')
             for other in labels:
                 row.append(
                     '—'
                     if other == r['bandit']
-                    else f'{r[f"better_vs_{other}"]} / {r[f"equal_vs_{other}"]} / {r[f"worse_vs_{other}"]}'
+                    else ' / '.join(str(int(r[f'{name}_vs_{other}'])) for name in ('better', 'equal', 'worse'))
                 )
             rows.append(row)
         out.write('\n' + tables.markdown_table(header, rows))
         out.write(
-            '\n\\* The best fixed rate of each cell is picked after the fact, on these seeds; "better" is strict at '
-            '3 significant digits (a tie counts as not better).\n'
+            '\n\\* The best fixed rate of each cell is picked after the fact, on these seeds (ties: the smaller '
+            'rate); "better" is strict at 3 significant digits (a tie counts as not better). The share is the mean '
+            'over the cells of the share of steps in the second half of the runs (those not diverged) on that '
+            'rate; a bandit that learns nothing has 1/K with K rates.\n'
         )
         return out.getvalue()
 

@@ -1,6 +1,7 @@
 """The stationary benchmark: the LRRL loop, the bandit configurations, divergence handling, the CLI."""
 
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -208,11 +209,22 @@ def test_uniform_spreads_its_steps_evenly_and_the_table_shows_every_bandit():
     # 3 seeds x 80 rounds drawn uniformly over 4 rates: each share within 1/4 ± 0.1.
     np.testing.assert_allclose(shares, 0.25, atol=0.1)
     assert shares.sum() == pytest.approx(1.0)
+    table = results.table().set_index('method')
+    best = table.loc['uniform', 'best_fixed_rate']
+    assert best in benchmark.candidate_rates['adam'] and (table['best_fixed_rate'] == best).all()
+    assert table.loc['uniform', 'share_on_best_fixed'] == pytest.approx(
+        shares[benchmark.candidate_rates['adam'].index(best)]
+    )
+    assert table.loc['uniform', 'share_on_best_fixed_second_half'] == pytest.approx(0.25, abs=0.12)
+    assert np.isnan(table.loc['fixed 1', 'share_on_best_fixed'])
     markdown = results.markdown()
     for label in ('LRRL', 'LRRL paper-literal', 'uniform'):
         assert f'| {label} |' in markdown and f'| {label} rank |' in markdown
         assert f'- **{label}** (`{benchmark.bandits[label].name}`)' in markdown
     assert 'rounds of κ = 5 steps' in markdown and 'burn-in 0.5' in markdown
+    # The summary's head-to-head counts are whole cells: "better / equal / worse" adds up to the cells.
+    counts = re.findall(r'\| (\d+) / (\d+) / (\d+) ', markdown)
+    assert len(counts) == 3 * 2 * 2 and all(sum(map(int, c)) == 1 for c in counts)
     summary = results.summary().set_index(['bandit', 'optimizer'])
     assert summary.loc[('LRRL', 'all'), 'cells'] == 1
     row = summary.loc[('LRRL', 'adam')]
