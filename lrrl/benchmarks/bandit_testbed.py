@@ -47,7 +47,6 @@ seeds 10-29 (``configs/stationary/testbed.gin``; ``docs/bandits.md``).
 """
 
 import dataclasses
-import functools
 import io
 import math
 import time
@@ -58,85 +57,29 @@ import pandas as pd
 
 from lrrl import tables
 from lrrl import validation
+from lrrl.benchmarks import bandit_configurations
 from lrrl.benchmarks import maclaurin_task
 from lrrl.benchmarks import outputs
 from lrrl.benchmarks import stationary
 from lrrl.benchmarks import test_functions
 from lrrl.control import bandits
 from lrrl.control import controllers
-from lrrl.control import feedback as feedback_lib
 from lrrl.control import numpy_mlp
 from lrrl.control import numpy_optimizers
 from lrrl.control import rlr
 
 # ---------------------------------------------------------------------------
-# Bandit configurations.
+# Bandit configurations: lrrl.benchmarks.bandit_configurations (shared with the
+# stationary benchmark and MaclaurinNet); the names are kept here for callers.
 
-
-@dataclasses.dataclass(frozen=True)
-class Configuration:
-    """One way of choosing the arm: a bandit, its feedback and its rounds.
-
-    ``round_size`` is κ in episodes (``round_unit = 'episodes'``) or a multiple
-    of the task's ``round_steps`` (``'steps'``). On the numpy tasks a step is
-    an episode, and rounds of episodes are the task's ``round_steps`` steps.
-    """
-
-    name: str
-    bandit: str = 'Exp3Bandit'
-    bandit_kwargs: tuple = ()
-    feedback_kwargs: tuple = None  # None: the bandit gets the round value itself
-    round_unit: str = 'steps'
-    round_size: float = 1.0
-    burn_in: float = 0.0
-
-    def controller(self, rates, task):
-        bandit = functools.partial(getattr(bandits, self.bandit), **dict(self.bandit_kwargs))
-        feedback = None if self.feedback_kwargs is None else feedback_lib.RoundImprovement(**dict(self.feedback_kwargs))
-        if self.round_unit == 'episodes' and task.episodic:
-            rounds = {'episodes_per_round': int(self.round_size)}
-        elif self.round_unit == 'episodes':
-            rounds = {'episodes_per_round': task.round_steps}
-        else:
-            rounds = {'steps_per_round': max(1, int(round(self.round_size * task.round_steps)))}
-        return controllers.BanditLearningRate(
-            rates=rates, bandit=bandit, feedback=feedback, burn_in=self.burn_in, **rounds
-        )
+Configuration = bandit_configurations.Configuration
+PAPER_LITERAL = bandit_configurations.PAPER_LITERAL
+DEFAULT = bandit_configurations.DEFAULT
+CONFIGURATIONS = bandit_configurations.CONFIGURATIONS
 
 
 def _kw(**kwargs):
     return tuple(sorted(kwargs.items()))
-
-
-# The project's first configuration: what configs/methods/lrrl_paper_literal.gin binds.
-PAPER_LITERAL = Configuration('lrrl_paper_literal', round_unit='episodes', round_size=1)
-# LRRL's default, chosen by DefaultSelection on the selection seeds (docs/bandits.md);
-# configs/lrrl/bandit.gin binds the same (tests/benchmarks/test_bandit_testbed.py checks it).
-DEFAULT = Configuration(
-    'lrrl_default',
-    bandit_kwargs=_kw(alpha=1.0, decay=0.99, decay_all_arms=True, denominator='max_one', window=None),
-    feedback_kwargs=_kw(baseline='run_min', window=1, scale='run_range'),
-    round_size=1.0,
-    burn_in=0.5,
-)
-# Ablations: the same feedback and rounds as the default, another bandit.
-_ABLATION = dict(feedback_kwargs=DEFAULT.feedback_kwargs, round_size=DEFAULT.round_size, burn_in=DEFAULT.burn_in)
-CONFIGURATIONS = {
-    c.name: c
-    for c in (
-        Configuration('uniform', bandit='UniformBandit', **_ABLATION),
-        PAPER_LITERAL,
-        DEFAULT,
-        Configuration('classic_exp3', bandit='ClassicExp3Bandit', bandit_kwargs=_kw(gamma=0.1), **_ABLATION),
-        Configuration('exp3_ix', bandit='Exp3IXBandit', bandit_kwargs=_kw(learning_rate=0.1), **_ABLATION),
-        Configuration(
-            'discounted_ucb',
-            bandit='DiscountedUCBBandit',
-            bandit_kwargs=_kw(discount=0.95, exploration=0.6),
-            **_ABLATION,
-        ),
-    )
-}
 
 
 def candidates():
@@ -506,11 +449,9 @@ def run_task(task, configurations, seeds, log=None, fixed_arms=True):
         if configuration is None:
             controller_list = [_FixedArm(task.rates, k) for _ in seeds]
         else:
-            controller_list = []
-            for seed in seeds:
-                controller = configuration.controller(task.rates, task)
-                controller.seed(seed)
-                controller_list.append(controller)
+            controller_list = [
+                configuration.controller(task.rates, task.round_steps, task.episodic, seed) for seed in seeds
+            ]
         for seed, result in zip(seeds, _run_config(task, controller_list, seeds, k)):
             updates = np.asarray(result['updates'])
             row = {'task': task.name, 'method': method, 'seed': seed}

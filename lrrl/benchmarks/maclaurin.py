@@ -1,4 +1,4 @@
-r"""MaclaurinNet under three rate controllers: fixed Adam 1e-3, RLR, and LRRL.
+r"""MaclaurinNet under its rate controllers: fixed Adam 1e-3, RLR, and bandit configurations (LRRL).
 
   python -m lrrl.maclaurin_benchmark [--output_dir=results/stationary] \
       [--gin_files=stationary/maclaurin.gin] [--gin_bindings=...] [--overwrite]
@@ -11,12 +11,18 @@ scheduler's L_t). The controllers:
 
 - ``fixed``: Adam at 1e-3 (the RLR description's baseline);
 - ``rlr``: the RLR scheduler (``lrrl.control.rlr.RLRLearningRate``) on the 12-point grid;
-- ``lrrl``: LRRL (``BanditLearningRate`` + ``Exp3Bandit``) over the same grid,
-  a round being κ = ``steps_per_round`` steps with feedback -(mean L).
+- ``lrrl``: each bandit configuration of ``MaclaurinBenchmark.bandits``
+  (``lrrl.benchmarks.bandit_configurations``) over the same grid, a round
+  being κ = ``steps_per_round`` steps whose value is the mean of -L over it
+  (after the burn-in). By default LRRL with the project's default bandit
+  (``configs/lrrl/bandit.gin``), the paper-literal configuration, and
+  ``uniform`` (a random rate every round).
 
 The optimizer's moments are kept whatever the rate. Seed s draws the same
 polynomials, initial weights and mini-batches for every controller; it also
-seeds the controller. A run whose loss becomes non-finite stops and is
+seeds the controller. The bandit testbed chose LRRL's default on seeds 0-9 of
+MaclaurinNet (among other tasks), so ``configs/stationary/maclaurin.gin``
+reports on seeds from 100 (``first_seed``). A run whose loss becomes non-finite stops and is
 recorded as diverged.
 
 Writes ``maclaurin_table.md``/``.csv`` (final training loss and test error,
@@ -35,8 +41,8 @@ import gin
 import numpy as np
 import pandas as pd
 
-from lrrl.control import bandits
 from lrrl import tables
+from lrrl.benchmarks import bandit_configurations
 from lrrl.benchmarks import outputs
 from lrrl.control import controllers
 from lrrl.benchmarks import maclaurin_task
@@ -44,11 +50,13 @@ from lrrl.control import numpy_optimizers
 from lrrl.control import rlr
 from lrrl import validation
 
+# 'lrrl' stands for every bandit configuration of MaclaurinBenchmark.bandits.
 METHODS = ('fixed', 'rlr', 'lrrl')
 # The table also averages the losses over the last TAIL_STEPS steps.
 TAIL_STEPS = 100
 METRICS = ('final_train_loss', 'train_loss_tail', 'test_error', 'test_error_tail')
-LABELS = {'fixed': 'fixed Adam 1e-3', 'rlr': 'RLR scheduler', 'lrrl': 'LRRL'}
+# Table names of the controllers that are not bandits (a bandit's is its label).
+LABELS = {'fixed': 'fixed Adam 1e-3', 'rlr': 'RLR scheduler'}
 OUTPUT_FILES = (
     'maclaurin_table.md',
     'maclaurin_table.csv',
@@ -70,6 +78,8 @@ def train(task, controller, steps, seed, tail=None):
     params = task.init_params(np.random.default_rng([seed, 0]))
     batch_rng = np.random.default_rng([seed, 1])
     optimizer = numpy_optimizers.Adam()
+    # The run's length, as the RL runner tells it (for rounds that are a share of the run).
+    controller.set_run_length(steps)
     losses = np.full(steps + 1, np.nan)
     rates = np.full(steps, np.nan)
     losses[0] = task.train_loss(params)
@@ -94,14 +104,17 @@ class MaclaurinBenchmark:
     """Each controller × seeds on MaclaurinNet.
 
     Args:
-      methods: any of 'fixed', 'rlr', 'lrrl'.
+      methods: any of 'fixed', 'rlr', 'lrrl' ('lrrl': every configuration of ``bandits``).
       steps: Adam steps per run (the RLR description: 10,000).
       num_seeds: runs per controller.
       first_seed: seeds first_seed .. first_seed + num_seeds - 1.
       grid: the rates RLR and LRRL choose from (the RLR description: logspace(-5, -2, 12)).
       fixed_rate: the baseline's rate (the RLR description: 1e-3).
-      steps_per_round: κ, steps per LRRL round.
-      bandit: LRRL's bandit class (its parameters come from gin).
+      steps_per_round: κ, steps per bandit round.
+      bandits: {table label: configuration name from
+        ``bandit_configurations.CONFIGURATIONS``}; default
+        ``bandit_configurations.DEFAULT_BANDITS`` (LRRL's default, the
+        paper-literal configuration, uniform).
     """
 
     def __init__(
@@ -113,24 +126,30 @@ class MaclaurinBenchmark:
         grid=rlr.DEFAULT_GRID,
         fixed_rate=1e-3,
         steps_per_round=10,
-        bandit=bandits.Exp3Bandit,
+        bandits=None,
     ):
-        if not methods or any(m not in METHODS for m in methods):
-            raise ValueError(
-                f'MaclaurinBenchmark.methods = {methods!r} is not allowed: it must be a non-empty list of '
-                f'{", ".join(METHODS)}.'
-            )
+        validation.require(
+            len(methods) > 0 and all(m in METHODS for m in methods) and len(set(methods)) == len(methods),
+            'MaclaurinBenchmark.methods',
+            methods,
+            f'a non-empty list of distinct names from {", ".join(METHODS)}',
+        )
         validation.check_int('MaclaurinBenchmark.steps', steps, 1)
         validation.check_int('MaclaurinBenchmark.num_seeds', num_seeds, 1)
         validation.check_int('MaclaurinBenchmark.first_seed', first_seed, 0)
         validation.check_steps_per_round('MaclaurinBenchmark.steps_per_round', steps_per_round, steps)
-        self.methods = list(methods)
+        self.bandits = bandit_configurations.check_bandits(
+            'MaclaurinBenchmark.bandits',
+            bandit_configurations.DEFAULT_BANDITS if bandits is None else bandits,
+            reserved=('fixed', 'rlr', 'lrrl'),
+        )
+        # The controllers, in order: 'lrrl' expands to the bandit labels.
+        self.methods = [label for m in methods for label in (self.bandits if m == 'lrrl' else [m])]
         self.steps = int(steps)
         self.seeds = list(range(first_seed, first_seed + num_seeds))
         self.grid = tuple(grid)
         self.fixed_rate = fixed_rate
         self.steps_per_round = int(steps_per_round)
-        self.bandit = bandit
         # Build each controller once now, so a bad grid or rate fails before any output.
         for method in self.methods:
             self.controller(method, 0)
@@ -138,16 +157,24 @@ class MaclaurinBenchmark:
         maclaurin_task.MaclaurinTask(seed=0)
 
     def controller(self, method, seed):
+        """The controller of ``method`` ('fixed', 'rlr' or a bandit label), seeded with ``seed``."""
         if method == 'fixed':
             controller = controllers.FixedLearningRate(self.fixed_rate)
         elif method == 'rlr':
             controller = rlr.RLRLearningRate(rates=self.grid)
         else:
-            controller = controllers.BanditLearningRate(
-                self.grid, bandit=self.bandit, episodes_per_round=self.steps_per_round
-            )
+            return self.bandits[method].controller(self.grid, self.steps_per_round, seed=seed)
         controller.seed(seed)
         return controller
+
+    def label(self, method):
+        """The table's name of ``method``."""
+        return LABELS.get(method, method)
+
+    @property
+    def uniform_label(self):
+        """The label of the first ``uniform`` bandit configuration run, or None."""
+        return next((m for m in self.methods if m in self.bandits and self.bandits[m].name == 'uniform'), None)
 
     def run(self, log=print):
         results = MaclaurinResults(self)
@@ -158,7 +185,7 @@ class MaclaurinBenchmark:
                 losses, rates, test_errors, diverged_at = train(task, self.controller(method, seed), self.steps, seed)
                 results.add(method, seed, losses, rates, test_errors, diverged_at)
                 log(
-                    f'[lrrl.maclaurin_benchmark] seed {seed} {method:5s}: final loss {losses[-1]:.4g}, test error '
+                    f'[lrrl.maclaurin_benchmark] seed {seed} {method:18s}: final loss {losses[-1]:.4g}, test error '
                     f'{test_errors[-1]:.4g} ({time.time() - begin:.1f} s)'
                 )
         return results
@@ -192,9 +219,17 @@ class MaclaurinResults:
         )
 
     def table(self):
-        """One row per controller: mean and std over seeds, and the ratio to the baseline."""
+        """One row per controller: mean and std over seeds, and per-seed ratios to the baseline and to uniform.
+
+        ``*_baseline_ratio_*``: the fixed baseline's test error / the
+        controller's; ``test_error_tail_uniform_ratio_*``: the same against the
+        first bandit configuration that is ``uniform``, if any (> 1: better;
+        ``*_better_seeds``: on how many seeds).
+        """
         runs = pd.DataFrame(self.runs)
         fixed = runs[runs['method'] == 'fixed'].set_index('seed') if 'fixed' in self.losses else None
+        uniform_label = self.benchmark.uniform_label
+        uniform = runs[runs['method'] == uniform_label].set_index('seed') if uniform_label else None
         rows = []
         for method in self.benchmark.methods:
             group = runs[runs['method'] == method]
@@ -213,6 +248,15 @@ class MaclaurinResults:
                     )
                     row[f'{column}_baseline_ratio_min'] = float(ratio.min()) if ratio.size else math.nan
                     row[f'{column}_baseline_ratio_max'] = float(ratio.max()) if ratio.size else math.nan
+                    row[f'{column}_baseline_better_seeds'] = int(np.sum(ratio > 1))
+            if uniform is not None:
+                ratio = uniform.loc[ok['seed'], 'test_error_tail'].to_numpy() / ok['test_error_tail'].to_numpy()
+                row['test_error_tail_uniform_ratio_geomean'] = (
+                    float(np.exp(np.mean(np.log(ratio)))) if ratio.size else math.nan
+                )
+                row['test_error_tail_uniform_ratio_min'] = float(ratio.min()) if ratio.size else math.nan
+                row['test_error_tail_uniform_ratio_max'] = float(ratio.max()) if ratio.size else math.nan
+                row['test_error_tail_uniform_better_seeds'] = int(np.sum(ratio > 1))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -222,17 +266,26 @@ class MaclaurinResults:
         tail = min(TAIL_STEPS, b.steps)
         out = io.StringIO()
         out.write(
-            f'# MaclaurinNet: fixed Adam 1e-3, the RLR scheduler and LRRL\n\n'
-            f'{b.steps} Adam steps (batch 32) per run, {len(b.seeds)} seeds (seed = polynomials, initial weights, '
-            f'mini-batches and controller; paired across controllers). RLR and LRRL choose from the '
-            f'{len(b.grid)}-point grid {b.grid[0]:g} … {b.grid[-1]:g}; LRRL rounds of κ = {b.steps_per_round} steps. '
+            f'# MaclaurinNet: fixed Adam 1e-3, the RLR scheduler and bandit configurations\n\n'
+            f'{b.steps} Adam steps (batch 32) per run, {len(b.seeds)} seeds ({_seed_range(b.seeds)}; seed = '
+            'polynomials, initial weights, mini-batches and controller; paired across controllers). RLR and the '
+            f'bandits choose from the {len(b.grid)}-point grid {b.grid[0]:g} … {b.grid[-1]:g}; bandit rounds of '
+            f'κ = {b.steps_per_round} steps. '
             'Training loss: MSE on the coefficients over the whole training set (256 polynomials); test error: the '
             'same on 256 held-out polynomials. "final" = after the last step; "last '
             f'{tail}" = mean over the last {tail} steps (the loss swings by up to 10× from step to step late in '
             'training, so the final value alone is noisy). Mean ± std over seeds. "× baseline" = test error of '
             'fixed 1e-3 / test error of the controller, per seed: geometric mean [min, max]; > 1 is better than '
-            'the baseline. Produced by `python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n\n'
+            'the baseline. "× uniform": the same against the uniform bandit, on the test error of the last '
+            f'{tail} steps, and on how many seeds the controller is better. Produced by '
+            '`python -m lrrl.maclaurin_benchmark` (see maclaurin_config.gin).\n'
         )
+        if any(m in b.bandits for m in b.methods):
+            out.write('\nBandit configurations (`lrrl.benchmarks.bandit_configurations`):\n\n')
+            for label, configuration in b.bandits.items():
+                if label in b.methods:
+                    out.write(f'- **{label}** (`{configuration.name}`): {configuration.describe(b.steps_per_round)}.\n')
+        out.write('\n')
         header = [
             'controller',
             'final training loss',
@@ -244,9 +297,12 @@ class MaclaurinResults:
         with_ratio = 'test_error_baseline_ratio_geomean' in table
         if with_ratio:
             header += ['× baseline (final test)', f'× baseline (test, last {tail})']
+        with_uniform = 'test_error_tail_uniform_ratio_geomean' in table
+        if with_uniform:
+            header += [f'× uniform (test, last {tail})']
         rows = []
-        for _, r in table.iterrows():
-            row = [LABELS[r['method']]]
+        for r in table.to_dict('records'):
+            row = [b.label(r['method'])]
             row += [tables.mean_std(r[f'{c}_mean'], r[f'{c}_std']) for c in METRICS]
             row.append(f'{r["diverged"]}/{r["seeds"]}')
             if with_ratio:
@@ -255,6 +311,12 @@ class MaclaurinResults:
                         f'{r[f"{c}_baseline_ratio_geomean"]:.2f} [{r[f"{c}_baseline_ratio_min"]:.2f}, '
                         f'{r[f"{c}_baseline_ratio_max"]:.2f}]'
                     )
+            if with_uniform:
+                geomean, low, high, better = (
+                    r[f'test_error_tail_uniform_{key}']
+                    for key in ('ratio_geomean', 'ratio_min', 'ratio_max', 'better_seeds')
+                )
+                row.append(f'{geomean:.2f} [{low:.2f}, {high:.2f}], better on {better}/{r["seeds"] - r["diverged"]}')
             rows.append(row)
         out.write(tables.markdown_table(header, rows))
         return out.getvalue()
@@ -270,7 +332,7 @@ class MaclaurinResults:
         for axis, method in zip(axes[0], methods):
             for seed, values in zip(self.benchmark.seeds, series[method]):
                 axis.plot(np.arange(len(values)) + 1, values, linewidth=0.6, label=f'seed {seed}')
-            axis.set_title(LABELS[method], fontsize=10)
+            axis.set_title(self.benchmark.label(method), fontsize=10)
             axis.set_yscale('log')
             if log_x:
                 axis.set_xscale('log')
@@ -313,3 +375,7 @@ def _smooth_log(rates):
     window = min(RATE_WINDOW, len(rates))
     kernel = np.ones(window) / window
     return 10 ** np.convolve(np.log10(rates), kernel, mode='valid')
+
+
+def _seed_range(seeds):
+    return f'seed {seeds[0]}' if len(seeds) == 1 else f'seeds {seeds[0]}–{seeds[-1]}'

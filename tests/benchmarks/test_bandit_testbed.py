@@ -43,7 +43,7 @@ def test_each_arm_alone_gives_the_order_the_task_promises():
 def test_the_simulation_drives_the_controller_as_the_agent_does():
     """No round closes before the warm-up ends; updates are counted per arm."""
     cartpole = task('cartpole_unstable', scale=0.2)
-    controller = testbed.DEFAULT.controller(cartpole.rates, cartpole)
+    controller = testbed.DEFAULT.controller(cartpole.rates, cartpole.round_steps, cartpole.episodic)
     controller.seed(0)
     closes = []
     close = controller._close_round
@@ -107,7 +107,7 @@ def test_the_default_in_configs_is_the_testbeds_default(gin_config):
     gin_config(['agents/dqn_cartpole.gin', 'lrrl/bandit.gin'], ['BanditLearningRate.rates = (1e-4, 1e-3, 1e-2)'])
     from_gin = checks.check_config()
     cartpole = task('cartpole_destructive')
-    from_testbed = testbed.DEFAULT.controller(from_gin.candidates, cartpole)
+    from_testbed = testbed.DEFAULT.controller(from_gin.candidates, cartpole.round_steps, cartpole.episodic)
     gin_state, testbed_state = from_gin.state_dict(), from_testbed.state_dict()
     assert gin_state['bandit']['config'] == testbed_state['bandit']['config']
     assert gin_state['feedback']['config'] == testbed_state['feedback']['config']
@@ -130,6 +130,11 @@ def test_the_paper_literal_config_is_the_first_configuration(gin_config):
     first = controllers.BanditLearningRate(rates=literal.candidates)
     assert literal.state_dict()['config'] == first.state_dict()['config']
     assert literal.bandit.config() == first.bandit.config()
+    # The benchmarks' `lrrl_paper_literal` (every value explicit) builds the same, on an episodic task.
+    cartpole = task('cartpole_destructive')
+    named = testbed.PAPER_LITERAL.controller(literal.candidates, cartpole.round_steps, cartpole.episodic)
+    assert named.state_dict()['config'] == literal.state_dict()['config']
+    assert named.bandit.config() == literal.bandit.config()
 
 
 def test_the_testbed_command_end_to_end_on_a_tiny_budget(tmp_path):

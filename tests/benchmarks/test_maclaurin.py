@@ -57,16 +57,41 @@ def test_adam_at_the_baseline_rate_learns_the_coefficients():
     assert len(test_errors) == 100
 
 
-def test_rlr_and_lrrl_drive_training_on_the_grid():
+def test_rlr_and_the_bandits_drive_training_on_the_grid():
     task = maclaurin_task.MaclaurinTask(seed=1)
     benchmark = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1)
-    for method in ('rlr', 'lrrl'):
+    assert benchmark.methods == ['fixed', 'rlr', 'LRRL', 'LRRL paper-literal', 'uniform']
+    for method in ('rlr', 'LRRL', 'LRRL paper-literal', 'uniform'):
         controller = benchmark.controller(method, seed=1)
         losses, rates, test_errors, diverged_at = maclaurin.train(task, controller, 200, seed=1)
         assert diverged_at == -1
         assert set(np.unique(rates)) <= set(rlr.DEFAULT_GRID)
         assert len(np.unique(rates)) > 1  # the controller did change the rate
         assert losses[-1] < losses[0]
+
+
+def test_the_bandits_are_the_shared_configurations_with_rounds_of_kappa_steps():
+    benchmark = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1, steps_per_round=20)
+    default = benchmark.controller('LRRL', seed=0)
+    assert default.steps_per_round == 20 and default.burn_in == 0.5
+    assert default.feedback.config()['baseline'] == 'run_min' and default.bandit.alpha == 1.0
+    literal = benchmark.controller('LRRL paper-literal', seed=0)
+    assert literal.episodes_per_round == 20 and literal.feedback is None and literal.bandit.window == 5
+    assert benchmark.controller('uniform', seed=0).bandit.name == 'UniformBandit'
+    # 'lrrl' in methods stands for the bandits, in their order, under their labels.
+    only = maclaurin.MaclaurinBenchmark(steps=200, methods=('lrrl', 'fixed'), bandits={'IX': 'exp3_ix'})
+    assert only.methods == ['IX', 'fixed'] and only.controller('IX', 0).bandit.name == 'Exp3IXBandit'
+    assert maclaurin.MaclaurinBenchmark(steps=200, methods=('fixed', 'rlr')).methods == ['fixed', 'rlr']
+
+
+def test_uniform_spreads_its_steps_over_the_grid():
+    task = maclaurin_task.MaclaurinTask(seed=2)
+    benchmark = maclaurin.MaclaurinBenchmark(steps=2400, num_seeds=1)
+    _, rates, _, diverged_at = maclaurin.train(task, benchmark.controller('uniform', seed=2), 2400, seed=2)
+    assert diverged_at == -1
+    shares = np.array([np.mean(rates == r) for r in rlr.DEFAULT_GRID])
+    # 240 rounds drawn uniformly over 12 rates: each share within 1/12 ± 0.05.
+    np.testing.assert_allclose(shares, 1 / 12, atol=0.05)
 
 
 @pytest.mark.parametrize(
@@ -76,11 +101,24 @@ def test_rlr_and_lrrl_drive_training_on_the_grid():
         (dict(steps=0), r'MaclaurinBenchmark.steps = 0 is not allowed'),
         (dict(grid=(1e-3, 1e-4)), r'RLRLearningRate.rates = .* strictly increasing'),
         (dict(fixed_rate=-1.0), r'FixedLearningRate.rate = -1.0 is not allowed'),
+        (dict(methods=('lrrl', 'lrrl')), r"MaclaurinBenchmark.methods = \('lrrl', 'lrrl'\) is not allowed"),
+        (dict(bandits={}), r'MaclaurinBenchmark.bandits = \{\} is not allowed: it must be a non-empty mapping'),
+        (dict(bandits={'rlr': 'uniform'}), r"MaclaurinBenchmark.bandits = .* the label 'rlr' is already a column"),
+        (dict(bandits={'LRRL': 'lrrl'}), r"MaclaurinBenchmark.bandits = .* 'lrrl' is not one of these names"),
     ],
 )
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         maclaurin.MaclaurinBenchmark(**kwargs)
+
+
+def test_bad_methods_and_bandits_are_config_errors():
+    from lrrl import errors
+
+    with pytest.raises(errors.ConfigError, match='MaclaurinBenchmark.methods'):
+        maclaurin.MaclaurinBenchmark(methods=('adamw',))
+    with pytest.raises(errors.ConfigError, match='MaclaurinBenchmark.bandits'):
+        maclaurin.MaclaurinBenchmark(bandits={'x': 'y'})
 
 
 def test_bad_task_settings_are_refused():
@@ -100,12 +138,18 @@ def test_cli_writes_its_table(tmp_path):
     assert sorted(os.listdir(out)) == sorted(maclaurin.OUTPUT_FILES)
     with open(os.path.join(out, 'maclaurin_table.md')) as f:
         text = f.read()
-    for label in ('fixed Adam 1e-3', 'RLR scheduler', 'LRRL', '150 Adam steps', '2 seeds'):
+    for label in ('fixed Adam 1e-3', 'RLR scheduler', '150 Adam steps', '2 seeds (seeds 100–101'):
         assert label in text
+    for label in ('LRRL', 'LRRL paper-literal', 'uniform'):
+        assert f'| {label} |' in text and f'- **{label}**' in text
+    assert '× uniform (test, last 100)' in text
     runs = pd.read_csv(os.path.join(out, 'maclaurin_runs.csv'))
-    assert len(runs) == 3 * 2 and set(runs['method']) == {'fixed', 'rlr', 'lrrl'}
+    assert len(runs) == 5 * 2 and set(runs['method']) == {'fixed', 'rlr', 'LRRL', 'LRRL paper-literal', 'uniform'}
+    assert set(runs['seed']) == {100, 101}
     table = pd.read_csv(os.path.join(out, 'maclaurin_table.csv')).set_index('method')
     assert table.loc['fixed', 'test_error_baseline_ratio_geomean'] == pytest.approx(1.0)
+    assert table.loc['uniform', 'test_error_tail_uniform_ratio_geomean'] == pytest.approx(1.0)
+    assert table.loc['uniform', 'test_error_tail_uniform_better_seeds'] == 0
     again = run_cli('lrrl.maclaurin_benchmark', *args, timeout=300)
     assert again.returncode == 2 and 'pass --overwrite' in again.stderr
     bad = run_cli(
