@@ -433,6 +433,43 @@ def drift_claim(robustness, choices, reps, seed):
 
 
 # ---------------------------------------------------------------------------
+# Claim 6: stationary non-convex problems (the numpy benchmarks' outputs).
+
+STATIONARY_DIR = 'claim6'
+
+
+def stationary_claim(folder):
+    """Claim 6 from ``python -m lrrl.stationary`` and ``python -m lrrl.maclaurin_benchmark`` outputs in ``folder``.
+
+    The rule (docs/claims.md; set after these runs, unlike the others): reproduced if
+    LRRL's default ranks first among the fixed rates and itself in more function x
+    optimizer cells than ``uniform`` does and beats fixed Adam 1e-3 on MaclaurinNet
+    (test error over the last 100 steps, geometric mean ratio > 1); refuted if it does
+    neither; otherwise inconclusive. None if the outputs are not there.
+    """
+    functions = os.path.join(folder, 'functions_table.csv')
+    maclaurin = os.path.join(folder, 'maclaurin_table.csv')
+    if not (os.path.exists(functions) and os.path.exists(maclaurin)):
+        return None
+    cells = pd.read_csv(functions)
+    firsts = {m: int((cells.loc[cells['method'] == m, 'rank_vs_fixed'] == 1).sum()) for m in ('LRRL', 'uniform')}
+    total = int((cells['method'] == 'LRRL').sum())
+    ratios = pd.read_csv(maclaurin).set_index('method')['test_error_tail_baseline_ratio_geomean']
+    lrrl_ratio, uniform_ratio = float(ratios['LRRL']), float(ratios['uniform'])
+    above_uniform = firsts['LRRL'] > firsts['uniform']
+    beats_fixed = lrrl_ratio > 1
+    verdict = (
+        REPRODUCED if above_uniform and beats_fixed else REFUTED if not (above_uniform or beats_fixed) else INCONCLUSIVE
+    )
+    evidence = (
+        f'first among the fixed rates and itself in {firsts["LRRL"]} of {total} function x optimizer cells '
+        f"(uniform: {firsts['uniform']}); MaclaurinNet test error of fixed Adam 1e-3 / LRRL's = {lrrl_ratio:.2f} "
+        f'(uniform: {uniform_ratio:.2f}; above 1 is better)'
+    )
+    return {'verdict': verdict, 'evidence': evidence}
+
+
+# ---------------------------------------------------------------------------
 # The page.
 
 
@@ -484,7 +521,8 @@ CLAIMS = (
         6,
         'Helps on stationary non-convex problems',
         'v3',
-        'the stationary benchmark (six test functions) and MaclaurinNet, with the current default and uniform',
+        'the stationary benchmark (six test functions) and MaclaurinNet, with the current default and uniform '
+        '(`python -m lrrl.stationary` and `python -m lrrl.maclaurin_benchmark --output_dir=results/claims/claim6`)',
     ),
     Claim(
         7,
@@ -571,8 +609,11 @@ def _running(verdicts, evidence, number, progress):
             evidence[number] = 'provisional: ' + evidence[number]
 
 
-def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS):
-    """Every claim's section and verdict from the runs under ``runs_root`` (no files)."""
+def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, stationary_dir=None):
+    """Every claim's section and verdict from the runs under ``runs_root`` (no files).
+
+    ``stationary_dir``: the folder with the numpy benchmarks' outputs for claim 6.
+    """
     robustness = [
         r for r in (robustness_claim(runs_root, s, reps, seed, final_iterations) for s in ROBUSTNESS_SETUPS) if r
     ]
@@ -613,6 +654,15 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
             '### Rates early and late (from the claim 1 and claim 7 runs)\n\n'
             + _table(drift['rows'])
             + "\nRule: reproduced if the interval of the LRRL runs' mean drift lies below 0, refuted if above.\n"
+        )
+    stationary = stationary_claim(stationary_dir) if stationary_dir else None
+    if stationary:
+        verdicts[6], evidence[6] = stationary['verdict'], stationary['evidence']
+        sections[6] = (
+            f"The numpy benchmarks' tables, plots, commands and discussion: [`{STATIONARY_DIR}/README.md`]"
+            f'({STATIONARY_DIR}/README.md) (six test functions x SGD/Adam/RMSProp, d = 10, 2,000 steps; '
+            'MaclaurinNet, 10,000 Adam steps; seeds 100-109; LRRL default, paper-literal and uniform).\n\n'
+            f'{stationary["evidence"][0].upper()}{stationary["evidence"][1:]}. Rule: docs/claims.md.\n'
         )
     progress = {claim.number: sweep_progress(runs_root, claim.sweeps) for claim in CLAIMS}
     # Claim 7 also reads claim 1's LRRL and uniform cells; claim 5 the runs of both.
@@ -684,7 +734,7 @@ def write_claims(
     from lrrl.analysis import report
 
     log = log or (lambda line: None)
-    page = build_page(runs_root, reps, seed, final_iterations)
+    page = build_page(runs_root, reps, seed, final_iterations, stationary_dir=os.path.join(out_dir, STATIONARY_DIR))
     written = []
     if with_reports:
         for claim in CLAIMS:

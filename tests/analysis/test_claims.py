@@ -109,3 +109,26 @@ def test_setup_labels_follow_the_sweep_files():
     with open(os.path.join(gin_files.CONFIG_DIR, 'experiments', setup.sweep + '.toml'), 'rb') as f:
         labels = set(tomllib.load(f)['axes']['method'])
     assert set(cells.values()) <= labels
+
+
+def _stationary_outputs(folder, lrrl_firsts, uniform_firsts, lrrl_ratio):
+    rows = []
+    for k in range(6):
+        rows.append({'method': 'LRRL', 'rank_vs_fixed': 1 if k < lrrl_firsts else 3})
+        rows.append({'method': 'uniform', 'rank_vs_fixed': 1 if k < uniform_firsts else 3})
+    pd.DataFrame(rows).to_csv(folder / 'functions_table.csv', index=False)
+    pd.DataFrame(
+        {'method': ['fixed', 'LRRL', 'uniform'], 'test_error_tail_baseline_ratio_geomean': [1.0, lrrl_ratio, 0.8]}
+    ).to_csv(folder / 'maclaurin_table.csv', index=False)
+
+
+@pytest.mark.parametrize(
+    'lrrl_firsts, uniform_firsts, ratio, verdict',
+    [(4, 2, 1.3, claims.REPRODUCED), (2, 2, 0.7, claims.REFUTED), (4, 2, 0.7, claims.INCONCLUSIVE)],
+)
+def test_claim6_rule_reads_the_benchmarks_tables(tmp_path, lrrl_firsts, uniform_firsts, ratio, verdict):
+    assert claims.stationary_claim(str(tmp_path)) is None
+    _stationary_outputs(tmp_path, lrrl_firsts, uniform_firsts, ratio)
+    result = claims.stationary_claim(str(tmp_path))
+    assert result['verdict'] == verdict
+    assert f'in {lrrl_firsts} of 6 function x optimizer cells (uniform: {uniform_firsts})' in result['evidence']

@@ -6,7 +6,7 @@ with the arm played. Prints, per function x optimizer, the mean f' of each arm o
 second half of the rounds (all seeds), and the largest arm probability at the end
 (mean over seeds; 1/K = 0.25 is uniform).
 
-  PYTHONPATH=. OMP_NUM_THREADS=1 python results/claims/claim6/feedback_by_arm.py
+  PYTHONPATH=. OMP_NUM_THREADS=1 python scripts/claim6_feedback_by_arm.py
 """
 
 import numpy as np
