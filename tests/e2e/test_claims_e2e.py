@@ -25,10 +25,14 @@ def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
     # Every claim-1 cell finished: a verdict, with the numbers it rests on.
     assert re.search(r'\*\*(reproduced|refuted|inconclusive)\*\*', line), line
     assert 'uniform with' in line and 'best fixed (fixed_' in line
-    # Claim 7 also needs its own sweep, which has not started: no verdict yet.
-    line7 = next(l for l in page.splitlines() if l.startswith('| 7 |'))
-    assert 'running (18 of 18 runs finished; not started: claim7_cartpole_bandits)' in line7
-    assert '**not run yet**' in next(l for l in page.splitlines() if l.startswith('| 2 |'))
+    lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
+    # Claim 5 reads claims 1 and 7; claim 7's own sweeps have not started: no verdict yet.
+    assert (
+        'running (18 of 18 runs finished; not started: claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
+        'claim7_cartpole_wide_set)' in lines['| 5']
+    )
+    for number in ('2', '3', '4', '6', '7'):
+        assert '**not run yet**' in lines[f'| {number}'], lines[f'| {number}']
     report = out / 'claim1' / 'claim1_cartpole_dqn'
     assert (report / 'per_game.md').exists() and (report / 'lr_dqn_CartPole_lrrl_with_0.03.png').exists()
     assert '3 iterations x 200 training steps' in page
