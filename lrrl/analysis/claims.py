@@ -32,6 +32,7 @@ REPRODUCED = 'reproduced'
 REFUTED = 'refuted'
 INCONCLUSIVE = 'inconclusive'
 NOT_RUN = 'not run yet'
+RUNNING = 'running'
 PRIMARY = 'final_return'
 SECONDARY = 'auc'
 
@@ -270,7 +271,7 @@ def robustness_claim(runs_root, setup, reps, seed, final_iterations):
     if complete and best_fixed:
         verdict, conditions = robustness_verdict(summary, probabilities, best_fixed)
     else:
-        verdict, conditions = NOT_RUN if runs.empty else INCONCLUSIVE, {'all cells finished': False}
+        verdict, conditions = NOT_RUN if runs.empty else RUNNING, {}
     rows = []
     for m in methods:
         s = summary[m]
@@ -559,6 +560,9 @@ def _robustness_section(result):
     lines.append('\nProbability of improvement on final return (rliable, 95% CI):\n')
     for key, (p, low, high) in result['probabilities'].items():
         lines.append(f'- P({names[key]}) = {_probability_text(p, low, high)}')
+    if not result['conditions']:
+        lines.append('\nRule (final return): no verdict until every cell has finished.')
+        return '\n'.join(lines) + '\n'
     lines.append(f'\nRule (final return): **{result["verdict"]}**')
     for text, met in result['conditions'].items():
         lines.append(f'- {"met" if met else "not met"}: {text}')
@@ -566,15 +570,18 @@ def _robustness_section(result):
 
 
 def _robustness_evidence(result):
+    """One line: each role's final return (n/a for a cell with no finished run yet) and P(LRRL > uniform)."""
     s = result['summary']
+
+    def cell(key):
+        return _interval_text(*s[key][PRIMARY]) if key and s.get(key) else 'n/a'
+
     p = result['probabilities'].get(('lrrl_with', 'uniform_with'))
     best = result['best_fixed']
     text = (
-        f'{result["setup"].title}: final return LRRL with {_interval_text(*s["lrrl_with"][PRIMARY])}, '
-        f'uniform with {_interval_text(*s["uniform_with"][PRIMARY])}, '
-        f'{rate_label(result["setup"].unstable_rate)} alone {_interval_text(*s["unstable_alone"][PRIMARY])}, '
-        f'LRRL without {_interval_text(*s["lrrl_without"][PRIMARY])}, '
-        f'best fixed ({best}, after the fact) {_interval_text(*s[best][PRIMARY])}'
+        f'{result["setup"].title}: final return LRRL with {cell("lrrl_with")}, uniform with {cell("uniform_with")}, '
+        f'{rate_label(result["setup"].unstable_rate)} alone {cell("unstable_alone")}, '
+        f'LRRL without {cell("lrrl_without")}, best fixed ({best}, after the fact) {cell(best)}'
     )
     if p:
         text += f'; P(LRRL with > uniform with) {_probability_text(*p)}'
@@ -625,11 +632,7 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
         verdicts[1] = (
             found[0] if len(set(found)) == 1 else INCONCLUSIVE + ' (differs by setup: ' + ', '.join(found) + ')'
         )
-        evidence[1] = '; '.join(
-            _robustness_evidence(r)
-            for r in robustness
-            if r['best_fixed'] and 'lrrl_with' in r['summary'] and r['summary']['lrrl_with']
-        )
+        evidence[1] = '; '.join(_robustness_evidence(r) for r in robustness if r['summary'].get('lrrl_with'))
         sections[1] = '\n'.join(_robustness_section(r) for r in robustness)
     if choices:
         verdicts[7] = 'answered for: ' + ', '.join(c['setup'].question for c in choices)
