@@ -24,8 +24,12 @@ import os
 import numpy as np
 import pandas as pd
 
+from lrrl import atomic
+from lrrl import run_folder
+from lrrl import tables as tables_lib
 from lrrl.analysis import intervals
 from lrrl.analysis import loading
+from lrrl.analysis import report
 from lrrl.analysis import scores as scores_lib
 
 REPRODUCED = 'reproduced'
@@ -540,13 +544,11 @@ CLAIMS = (
 
 
 def _table(rows):
-    from lrrl import tables
-
     rows = [{k: v for k, v in r.items() if not k.startswith('_')} for r in rows]
     if not rows:
         return '(no finished run)\n'
     header = list(rows[0])
-    return tables.markdown_table(header, [[r[h] for h in header] for r in rows])
+    return tables_lib.markdown_table(header, [[r[h] for h in header] for r in rows])
 
 
 def _robustness_section(result):
@@ -593,8 +595,6 @@ def _robustness_evidence(result):
 
 def sweep_progress(runs_root, sweeps):
     """(finished, total) run folders of ``sweeps`` (the launcher makes every run's folder when it starts)."""
-    from lrrl import run_folder
-
     finished = total = 0
     missing = []
     for sweep in sweeps:
@@ -732,9 +732,7 @@ def page_text(page, reps, seed, final_iterations, extra_sections=None):
                 sweeps,
             ]
         )
-    from lrrl import tables
-
-    lines.append(tables.markdown_table(['#', 'claim (paper)', 'at this scale', 'evidence', 'sweeps'], rows))
+    lines.append(tables_lib.markdown_table(['#', 'claim (paper)', 'at this scale', 'evidence', 'sweeps'], rows))
     sections = dict(page['sections'])
     sections.update(extra_sections or {})
     for claim in CLAIMS:
@@ -752,8 +750,6 @@ def write_claims(
 
     Returns the paths written.
     """
-    from lrrl import atomic
-    from lrrl.analysis import report
 
     log = log or (lambda line: None)
     page = build_page(runs_root, reps, seed, final_iterations, stationary_dir=os.path.join(out_dir, STATIONARY_DIR))

@@ -179,7 +179,7 @@ def test_demo_check_reads_an_old_run_folder(tmp_path):
     row = table[(table['method'] == 'lrrl') & (table['seed'] == 3)].iloc[0]
     trace = pd.read_csv(tmp_path / 'lrrl' / 'seed_3' / 'lr_trace.csv')
     second = trace[trace['iteration'] == 1]
-    expected = second.loc[second['learning_rate'] == 1e-2, 'length'].sum() / second['length'].sum()
+    expected = second.loc[np.isclose(second['learning_rate'], 1e-2), 'length'].sum() / second['length'].sum()
     assert row['share_on_collapsing_rate_second_half'] == pytest.approx(expected)
     assert row['return_second_half'] == pytest.approx(second['return'].mean())
 

@@ -73,8 +73,8 @@ def test_rlr_and_the_bandits_drive_training_on_the_grid():
 def test_the_bandits_are_the_shared_configurations_with_rounds_of_kappa_steps():
     benchmark = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1, steps_per_round=20)
     default = benchmark.controller('LRRL', seed=0)
-    assert default.steps_per_round == 20 and default.burn_in == 0.5
-    assert default.feedback.config()['baseline'] == 'run_min' and default.bandit.alpha == 1.0
+    assert default.steps_per_round == 20 and default.burn_in == pytest.approx(0.5)
+    assert default.feedback.config()['baseline'] == 'run_min' and default.bandit.alpha == pytest.approx(1.0)
     literal = benchmark.controller('LRRL paper-literal', seed=0)
     assert literal.episodes_per_round == 20 and literal.feedback is None and literal.bandit.window == 5
     assert benchmark.controller('uniform', seed=0).bandit.name == 'UniformBandit'
