@@ -369,6 +369,224 @@ def _comparison_evidence(result):
 
 
 # ---------------------------------------------------------------------------
+# Claims 2-4: one cell against others, on each game of a sweep.
+
+BEATS = 'beats'
+COMPETITIVE = 'competitive with'
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One testable part of a claim: cell ``x`` against the best of ``others``, on every game.
+
+    ``kind``: ``BEATS`` (rliable's P(x > the best other) on final return) or
+    ``COMPETITIVE`` (x's mean within the best other's interval). With more than one
+    cell in ``others`` the best is picked per game after the fact, on the reported
+    seeds (an optimistic baseline). ``in_verdict=False``: shown beside the claim
+    (a control), not part of it.
+    """
+
+    name: str
+    kind: str
+    x: str
+    others: tuple
+    in_verdict: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class PerGameSetup:
+    """Claims 2-4: a sweep over games; a cell is named by its ``cell_columns`` joined with '/'."""
+
+    number: int
+    sweep: str
+    parts: tuple
+    cell_columns: tuple = ('method',)
+
+
+_MINATAR_K5 = tuple(f'fixed_{rate}' for rate in ('6.25e-5', '1.25e-4', '2.5e-4', '5e-4', '1e-3'))
+_DECAYS = tuple(f'exp_decay_{d}' for d in ('1.667e-5', '3.333e-5', '5e-5'))
+PER_GAME_SETUPS = (
+    PerGameSetup(
+        2,
+        'claim2_minatar_dqn',
+        (
+            Part('LRRL over 𝒦(5) competitive with the best fixed rate', COMPETITIVE, 'lrrl_k5', _MINATAR_K5),
+            Part(
+                '𝒦_sparse(3) the best 3-arm subset',
+                BEATS,
+                'lrrl_sparse',
+                ('lrrl_lowest', 'lrrl_middle', 'lrrl_highest'),
+            ),
+            Part(
+                'control (not a claim of the paper): LRRL over 𝒦(5) beats uniform',
+                BEATS,
+                'lrrl_k5',
+                ('uniform_k5',),
+                False,
+            ),
+        ),
+    ),
+    PerGameSetup(
+        3,
+        'claim3_minatar_schedulers',
+        (
+            Part('LRRL over the decays beats the best decay alone', BEATS, 'lrrl_scheduler_arms', _DECAYS),
+            Part('beside: LRRL over the decays beats the fixed rate', BEATS, 'lrrl_scheduler_arms', ('fixed',), False),
+        ),
+    ),
+    PerGameSetup(
+        4,
+        'claim4_minatar_optimizers',
+        (
+            Part('with Adam, LRRL beats the fixed rate', BEATS, 'adam/lrrl_k5', ('adam/fixed',)),
+            Part(
+                'with RMSProp-momentum, LRRL underperforms the fixed rate',
+                BEATS,
+                'rmsprop_momentum/fixed',
+                ('rmsprop_momentum/lrrl_k5',),
+            ),
+        ),
+        cell_columns=('label:optimizer', 'method'),
+    ),
+)
+
+
+def game_status(kind, x, best, probability):
+    """One game of one part (docs/claims.md, "Rules"): 'above', 'below', 'not above' or 'unclear'.
+
+    ``x``, ``best``: (mean, low, high) of the cell and of the best other cell;
+    ``probability``: (p, low, high) of P(x > best), read by ``BEATS``.
+    """
+    if kind == BEATS:
+        p, low, high = probability
+        if low > 0.5:
+            return 'above'
+        if high < 0.5:
+            return 'below'
+        return 'not above' if p <= 0.5 else 'unclear'
+    if kind == COMPETITIVE:
+        if x[0] >= best[1]:
+            return 'above'  # within reach: at or above the lower end of the best's interval
+        if x[2] < best[0]:
+            return 'below'
+        return 'unclear'
+    raise ValueError(f'kind = {kind!r} is not allowed: it must be {BEATS!r} or {COMPETITIVE!r}.')
+
+
+def part_verdict(kind, statuses):
+    """A part's verdict from its games' statuses: reproduced on every game, refuted if any game is
+    clearly against it (or, for ``BEATS``, no game has P above 0.5), else inconclusive."""
+    if statuses and all(s == 'above' for s in statuses):
+        return REPRODUCED
+    if 'below' in statuses or (kind == BEATS and statuses and all(s in ('below', 'not above') for s in statuses)):
+        return REFUTED
+    return INCONCLUSIVE
+
+
+def claim_verdict(part_verdicts):
+    """The claim (a conjunction of its parts): reproduced if every part is, refuted if any part is."""
+    found = list(part_verdicts.values())
+    verdict = REPRODUCED if all(v == REPRODUCED for v in found) else REFUTED if REFUTED in found else INCONCLUSIVE
+    if len(set(found)) > 1:
+        verdict += ' (' + '; '.join(f'{name}: {v}' for name, v in part_verdicts.items()) + ')'
+    return verdict
+
+
+def _cell_names(runs, columns):
+    present = [c for c in columns if c in runs.columns]
+    return runs[present].astype(str).agg('/'.join, axis=1) if present else runs['method']
+
+
+def per_game_claim(runs_root, setup, reps, seed, final_iterations):
+    """Claims 2-4 on one sweep: per game each cell's scores and each part's status; None without runs."""
+    folder = os.path.join(runs_root, setup.sweep)
+    if not os.path.isdir(folder) or not loading.find_run_folders([folder]):
+        return None
+    tables = loading.load_runs([folder])
+    runs = run_table(tables, final_iterations)
+    runs = runs[runs['finished'].astype(bool)].copy()
+    runs['cell'] = _cell_names(runs, setup.cell_columns) if len(runs) else []
+    rows, games = [], {}
+    for game in sorted(runs['game'].dropna().unique()):
+        in_game = runs[runs['game'] == game]
+        summary = {cell: cell_summary(group, reps, seed) for cell, group in in_game.groupby('cell')}
+        for cell, s in sorted(summary.items()):
+            rows.append(
+                {
+                    'game': game,
+                    'cell': cell,
+                    'seeds': s['seeds'],
+                    'final return [95% CI]': _interval_text(*s[PRIMARY]),
+                    'AUC [95% CI]': _interval_text(*s[SECONDARY]),
+                }
+            )
+        games[game] = {}
+        for part in setup.parts:
+            others = [c for c in part.others if c in summary]
+            if part.x not in summary or len(others) < len(part.others):
+                continue  # a cell of this part has no finished run in this game yet
+            best = max(others, key=lambda c: summary[c][PRIMARY][0])
+            p = improvement(in_game[in_game['cell'] == part.x], in_game[in_game['cell'] == best], PRIMARY, reps, seed)
+            status = game_status(part.kind, summary[part.x][PRIMARY], summary[best][PRIMARY], p)
+            games[game][part.name] = {'best': best, 'p': p, 'status': status, 'x': summary[part.x], 'y': summary[best]}
+    part_verdicts = {}
+    for part in setup.parts:
+        statuses = [found[part.name]['status'] for found in games.values() if part.name in found]
+        complete = games and len(statuses) == len(games)
+        part_verdicts[part.name] = part_verdict(part.kind, statuses) if complete else RUNNING
+    in_verdict = {p.name: part_verdicts[p.name] for p in setup.parts if p.in_verdict}
+    verdict = RUNNING if RUNNING in in_verdict.values() else claim_verdict(in_verdict)
+    return {
+        'setup': setup,
+        'rows': rows,
+        'games': games,
+        'part_verdicts': part_verdicts,
+        'verdict': verdict,
+        'runs': runs,
+        'tables': tables,
+        'scale': _scale(runs),
+    }
+
+
+def _part_game_text(part, found):
+    x, y, (p, low, high) = found['x'][PRIMARY], found['y'][PRIMARY], found['p']
+    best = found['best'] + (' (best, after the fact)' if len(part.others) > 1 else '')
+    return f'{part.x} {_interval_text(*x)} vs {best} {_interval_text(*y)}, P(>) {_probability_text(p, low, high)}'
+
+
+def _per_game_evidence(result):
+    parts = []
+    for part in result['setup'].parts:
+        games = [
+            f'{g}: {_part_game_text(part, found[part.name])}'
+            for g, found in result['games'].items()
+            if part.name in found
+        ]
+        if games:
+            parts.append(f'{part.name} — ' + '; '.join(games))
+    return ' | '.join(parts)
+
+
+def _per_game_section(result):
+    setup = result['setup']
+    lines = [
+        f'Scale: {result["scale"]}. Sweep: `configs/experiments/{setup.sweep}.toml`; its full report: '
+        f'[`claim{setup.number}/{setup.sweep}/report.md`](claim{setup.number}/{setup.sweep}/report.md).\n',
+        _table(result['rows']),
+        '\nParts of the claim (final return; P = rliable probability of improvement, 95% CI; rule: docs/claims.md):\n',
+    ]
+    for part in setup.parts:
+        lines.append(
+            f'- **{part.name}**: {result["part_verdicts"][part.name]}'
+            + ('' if part.in_verdict else ' (not in the verdict)')
+        )
+        for game, found in result['games'].items():
+            if part.name in found:
+                lines.append(f'  - {game} ({found[part.name]["status"]}): {_part_game_text(part, found[part.name])}')
+    return '\n'.join(lines) + '\n'
+
+
+# ---------------------------------------------------------------------------
 # Claim 5: higher rates early, lower later.
 
 
@@ -392,40 +610,57 @@ def rate_drift(runs, tables):
 
 
 # The cells where LRRL runs its default bandit (claim 7's sensitivity cells move it).
-DEFAULT_LRRL_CELLS = ('lrrl_with_', 'lrrl_without_', 'lrrl_wide', 'lrrl_k5')
+DRIFT_MINATAR = 'MinAtar, claims 2 and 4'
+DRIFT_CLASSIC = 'CartPole, claims 1 and 7'
+DEFAULT_LRRL_CELLS = (
+    'lrrl_with_',
+    'lrrl_without_',
+    'lrrl_wide',
+    'lrrl_k5',
+    'lrrl_sparse',
+    'lrrl_lowest',
+    'lrrl_middle',
+    'lrrl_highest',
+)
 
 
-def drift_claim(robustness, choices, reps, seed):
-    """Claim 5 from the traces of the other claims: LRRL's (default bandit) drift of log10 rate, uniform beside."""
-    frames = []
-    for result in robustness + choices:
-        runs = result['runs']
-        drift = rate_drift(runs, result['tables'])
-        frames.append(drift[['run_dir', 'method', 'seed', 'bandit', 'drift']])
-    if not frames:
-        return None
-    drift = pd.concat(frames, ignore_index=True).drop_duplicates('run_dir')
-    groups = {
-        'LRRL (default bandit)': drift[drift['method'].str.startswith(DEFAULT_LRRL_CELLS)],
-        'uniform (control)': drift[drift['bandit'] == 'UniformBandit'],
-    }
-    rows, intervals_by_group = [], {}
-    for name, group in groups.items():
-        if group.empty:
+def drift_claim(sources, reps, seed):
+    """Claim 5: LRRL's (default bandit) drift of log10 rate per source of runs, uniform beside.
+
+    ``sources``: ((name, [results of the other claims]), ...), the first the one the
+    verdict is read from when it has LRRL runs (docs/claims.md: MinAtar's, whose sets
+    hold no unstable rate), else the next.
+    """
+    rows, lrrl_by_source = [], {}
+    for name, results in sources:
+        frames = [rate_drift(r['runs'], r['tables'])[['run_dir', 'method', 'seed', 'bandit', 'drift']] for r in results]
+        if not frames:
             continue
-        values = pd.Series(group['drift'].to_numpy(dtype=float))
-        frame = intervals.aggregate_intervals({'g': intervals.score_matrix({'game': values})}, reps, seed)
-        mean, low, high = frame.iloc[0][['mean', 'mean_low', 'mean_high']]
-        intervals_by_group[name] = (mean, low, high)
-        rows.append(
-            {
-                'runs': name,
-                'n': len(group),
-                'late - early, mean log10 rate [95% CI]': _interval_text(mean, low, high, 2),
-                'runs with a lower rate late': f'{int((values < 0).sum())} of {len(values)}',
-            }
-        )
-    lrrl = intervals_by_group.get('LRRL (default bandit)')
+        drift = pd.concat(frames, ignore_index=True).drop_duplicates('run_dir')
+        groups = {
+            'LRRL (default bandit)': drift[drift['method'].str.startswith(DEFAULT_LRRL_CELLS)],
+            'uniform (control)': drift[drift['bandit'] == 'UniformBandit'],
+        }
+        for group_name, group in groups.items():
+            if group.empty:
+                continue
+            values = pd.Series(group['drift'].to_numpy(dtype=float))
+            frame = intervals.aggregate_intervals({'g': intervals.score_matrix({'game': values})}, reps, seed)
+            mean, low, high = frame.iloc[0][['mean', 'mean_low', 'mean_high']]
+            if group_name.startswith('LRRL'):
+                lrrl_by_source[name] = (mean, low, high)
+            rows.append(
+                {
+                    'runs': f'{name}: {group_name}',
+                    'n': len(group),
+                    'late - early, mean log10 rate [95% CI]': _interval_text(mean, low, high, 2),
+                    'runs with a lower rate late': f'{int((values < 0).sum())} of {len(values)}',
+                }
+            )
+    if not rows:
+        return None
+    basis = next((name for name, _ in sources if name in lrrl_by_source), None)
+    lrrl = lrrl_by_source.get(basis)
     if lrrl is None:
         verdict = NOT_RUN
     elif lrrl[2] < 0:
@@ -434,7 +669,7 @@ def drift_claim(robustness, choices, reps, seed):
         verdict = REFUTED
     else:
         verdict = INCONCLUSIVE
-    return {'rows': rows, 'verdict': verdict, 'lrrl': lrrl}
+    return {'rows': rows, 'verdict': verdict, 'lrrl': lrrl, 'basis': basis}
 
 
 # ---------------------------------------------------------------------------
@@ -522,8 +757,8 @@ CLAIMS = (
         5,
         'Higher rates early, lower later',
         'v1 Fig. 2',
-        "from the traces of the other claims' LRRL runs: the share-weighted mean log10 rate of the last "
-        'quarter of a run minus the first quarter',
+        'from the traces of the LRRL runs of claims 2 and 4 (MinAtar) and 1 and 7 (CartPole): the '
+        'share-weighted mean log10 rate of the last quarter of a run minus the first quarter',
     ),
     Claim(
         6,
@@ -619,10 +854,6 @@ def _running(verdicts, evidence, number, progress):
             evidence[number] = 'provisional: ' + evidence[number]
 
 
-# The claims this module has a rule or table for (the others show their reports).
-ANALYSED = (1, 5, 6, 7)
-
-
 def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, stationary_dir=None):
     """Every claim's section and verdict from the runs under ``runs_root`` (no files).
 
@@ -632,7 +863,19 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
         r for r in (robustness_claim(runs_root, s, reps, seed, final_iterations) for s in ROBUSTNESS_SETUPS) if r
     ]
     choices = [c for c in (comparison(runs_root, s, reps, seed, final_iterations) for s in COMPARISON_SETUPS) if c]
-    drift = drift_claim(robustness, choices, reps, seed)
+    per_game = {
+        r['setup'].number: r
+        for r in (per_game_claim(runs_root, s, reps, seed, final_iterations) for s in PER_GAME_SETUPS)
+        if r
+    }
+    drift = drift_claim(
+        (
+            (DRIFT_MINATAR, [per_game[n] for n in (2, 4) if n in per_game]),
+            (DRIFT_CLASSIC, robustness + choices),
+        ),
+        reps,
+        seed,
+    )
     verdicts, evidence, sections = {}, {}, {}
     if robustness:
         found = [r['verdict'] for r in robustness]
@@ -652,18 +895,21 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
             + '\n'
             for c in choices
         )
+    for number, result in per_game.items():
+        verdicts[number] = result['verdict']
+        evidence[number] = _per_game_evidence(result)
+        sections[number] = _per_game_section(result)
     if drift:
         verdicts[5] = drift['verdict']
         lrrl = drift['lrrl']
         evidence[5] = (
-            f'late − early mean log10 rate of LRRL runs {_interval_text(*lrrl, 2)} (claim 1 and 7 runs, CartPole)'
-            if lrrl
-            else ''
+            f'late − early mean log10 rate of LRRL runs {_interval_text(*lrrl, 2)} ({drift["basis"]})' if lrrl else ''
         )
         sections[5] = (
-            '### Rates early and late (from the claim 1 and claim 7 runs)\n\n'
+            '### Rates early and late (from the runs of claims 1, 2, 4 and 7)\n\n'
             + _table(drift['rows'])
-            + "\nRule: reproduced if the interval of the LRRL runs' mean drift lies below 0, refuted if above.\n"
+            + "\nRule: reproduced if the interval of the LRRL runs' mean drift lies below 0, refuted if above; "
+            + f'read from the {DRIFT_MINATAR} runs when they exist, else the {DRIFT_CLASSIC} ones (docs/claims.md).\n'
         )
     stationary = stationary_claim(stationary_dir) if stationary_dir else None
     if stationary:
@@ -675,22 +921,10 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
             f'{stationary["evidence"][0].upper()}{stationary["evidence"][1:]}. Rule: docs/claims.md.\n'
         )
     progress = {claim.number: sweep_progress(runs_root, claim.sweeps) for claim in CLAIMS}
-    # Claim 7 also reads claim 1's LRRL and uniform cells; claim 5 the runs of both.
-    both = sweep_progress(runs_root, CLAIMS[0].sweeps + CLAIMS[6].sweeps)
-    progress[7] = progress[5] = both
+    # Claim 7 also reads claim 1's LRRL and uniform cells; claim 5 the runs of claims 1, 2, 4 and 7.
+    progress[7] = sweep_progress(runs_root, CLAIMS[0].sweeps + CLAIMS[6].sweeps)
+    progress[5] = sweep_progress(runs_root, CLAIMS[0].sweeps + CLAIMS[1].sweeps + CLAIMS[3].sweeps + CLAIMS[6].sweeps)
     for claim in CLAIMS:
-        own_runs = sweep_progress(runs_root, claim.sweeps)[1] if claim.sweeps else 0
-        if claim.number not in verdicts and claim.number not in ANALYSED and own_runs:
-            # Runs exist but this page has no rule for the claim yet: its report is the evidence.
-            verdicts[claim.number] = 'no rule yet: see its report'
-            sections.setdefault(
-                claim.number,
-                'Reports: '
-                + ', '.join(
-                    f'[`claim{claim.number}/{s}/report.md`](claim{claim.number}/{s}/report.md)' for s in claim.sweeps
-                )
-                + '.\n',
-            )
         _running(verdicts, evidence, claim.number, progress[claim.number])
     return {
         'verdicts': verdicts,

@@ -1,5 +1,6 @@
 """The claims page's rules and measurements on synthetic scores (the end-to-end run is in tests/e2e/test_claims_e2e.py)."""
 
+import itertools
 import os
 import tomllib
 
@@ -132,3 +133,67 @@ def test_claim6_rule_reads_the_benchmarks_tables(tmp_path, lrrl_firsts, uniform_
     result = claims.stationary_claim(str(tmp_path))
     assert result['verdict'] == verdict
     assert f'in {lrrl_firsts} of 6 function x optimizer cells (uniform: {uniform_firsts})' in result['evidence']
+
+
+def _game(kind, x, y):
+    """One game's status of a part, from final returns of x and of the best other cell."""
+    summary = _summary({'x': x, 'y': y})
+    p = claims.improvement(_runs(x), _runs(y), 'final_return', 500, 0)
+    return claims.game_status(kind, summary['x']['final_return'], summary['y']['final_return'], p)
+
+
+HIGH = [150, 170, 160, 165, 155]
+MID = [100, 110, 105, 115, 108]
+SPREAD = [60, 170, 100, 175, 110]
+
+
+@pytest.mark.parametrize(
+    'kind, x, y, status',
+    [
+        (claims.BEATS, HIGH, MID, 'above'),
+        (claims.BEATS, MID, HIGH, 'below'),
+        (claims.BEATS, MID, MID, 'not above'),
+        (claims.BEATS, SPREAD, MID, 'unclear'),
+        (claims.COMPETITIVE, MID, HIGH, 'below'),
+        (claims.COMPETITIVE, [148, 168, 158, 163, 153], HIGH, 'above'),
+        (claims.COMPETITIVE, HIGH, MID, 'above'),
+        (claims.COMPETITIVE, SPREAD, HIGH, 'unclear'),
+    ],
+)
+def test_a_games_status_under_each_kind_of_part(kind, x, y, status):
+    assert _game(kind, x, y) == status
+
+
+@pytest.mark.parametrize(
+    'kind, statuses, verdict',
+    [
+        (claims.BEATS, ['above', 'above'], claims.REPRODUCED),
+        (claims.BEATS, ['above', 'unclear'], claims.INCONCLUSIVE),
+        (claims.BEATS, ['above', 'below'], claims.REFUTED),
+        # No game with P above 0.5: the part is refuted even without a clear loss.
+        (claims.BEATS, ['not above', 'not above'], claims.REFUTED),
+        (claims.BEATS, ['not above', 'unclear'], claims.INCONCLUSIVE),
+        (claims.COMPETITIVE, ['above', 'unclear'], claims.INCONCLUSIVE),
+        (claims.COMPETITIVE, ['above', 'below'], claims.REFUTED),
+        (claims.COMPETITIVE, ['above', 'above'], claims.REPRODUCED),
+    ],
+)
+def test_a_parts_verdict_needs_every_game(kind, statuses, verdict):
+    assert claims.part_verdict(kind, statuses) == verdict
+
+
+def test_a_claim_is_the_conjunction_of_its_parts_and_names_them_when_they_differ():
+    assert claims.claim_verdict({'a': claims.REPRODUCED, 'b': claims.REPRODUCED}) == claims.REPRODUCED
+    mixed = claims.claim_verdict({'a': claims.REPRODUCED, 'b': claims.REFUTED})
+    assert mixed.startswith(claims.REFUTED) and 'a: reproduced; b: refuted' in mixed
+    assert claims.claim_verdict({'a': claims.REPRODUCED, 'b': claims.INCONCLUSIVE}).startswith(claims.INCONCLUSIVE)
+
+
+@pytest.mark.parametrize('setup', claims.PER_GAME_SETUPS, ids=lambda s: s.sweep)
+def test_per_game_parts_name_cells_of_their_sweep_files(setup):
+    with open(os.path.join(gin_files.CONFIG_DIR, 'experiments', setup.sweep + '.toml'), 'rb') as f:
+        axes = tomllib.load(f)['axes']
+    labels = [list(axes[column.removeprefix('label:')]) for column in setup.cell_columns]
+    cells = {'/'.join(combination) for combination in itertools.product(*labels)}
+    for part in setup.parts:
+        assert {part.x, *part.others} <= cells, part.name

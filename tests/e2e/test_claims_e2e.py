@@ -26,10 +26,10 @@ def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
     assert re.search(r'\*\*(reproduced|refuted|inconclusive)\*\*', line), line
     assert 'uniform with' in line and 'best fixed (fixed_' in line
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
-    # Claim 5 reads claims 1 and 7; claim 7's own sweeps have not started: no verdict yet.
+    # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's sweep has run: no verdict yet.
     assert (
-        'running (18 of 18 runs finished; not started: claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
-        'claim7_cartpole_wide_set)' in lines['| 5']
+        'running (18 of 18 runs finished; not started: claim2_minatar_dqn, claim4_minatar_optimizers, '
+        'claim7_cartpole_bandits, claim7_cartpole_sensitivity, claim7_cartpole_wide_set)' in lines['| 5']
     )
     for number in ('2', '3', '4', '6', '7'):
         assert '**not run yet**' in lines[f'| {number}'], lines[f'| {number}']
@@ -39,6 +39,31 @@ def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
     # The bootstrap is seeded: the same runs give the same page.
     again = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports')
     assert again.returncode == 0 and (out / 'CLAIMS.md').read_text() == page
+
+
+def test_claim4_sweep_gives_a_verdict_per_part_and_game(tmp_path):
+    """A per-game claim (MinAtar, two optimizers x two methods x two games) on one seed at toy scale."""
+    runs_root, out = tmp_path / 'runs', tmp_path / 'claims'
+    launched = run_cli(
+        'lrrl.launch',
+        '--sweep=claim4_minatar_optimizers',
+        f'--runs_root={runs_root}',
+        '--max_parallel=2',
+        *(['--seeds=0'] + TOY[1:]),
+        timeout=1200,
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    result = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports')
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = (out / 'CLAIMS.md').read_text()
+    line = next(l for l in page.splitlines() if l.startswith('| 4 |'))
+    assert re.search(r'\*\*(reproduced|refuted|inconclusive)', line), line
+    # The evidence names each part's cells on both games.
+    for game in ('Asterix-MinAtar', 'SpaceInvaders-MinAtar'):
+        assert f'{game}: adam/lrrl_k5' in line and f'{game}: rmsprop_momentum/fixed' in line, line
+    section = page[page.index('## Claim 4') :]
+    assert '**with Adam, LRRL beats the fixed rate**' in section
+    assert '3 iterations x 200 training steps' in section
 
 
 def test_a_missing_runs_root_is_a_config_error_and_nothing_is_written(tmp_path):
