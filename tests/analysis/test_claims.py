@@ -103,13 +103,15 @@ def test_rate_drift_is_late_minus_early_share_weighted_log10_rate():
 
 
 def test_setup_labels_follow_the_sweep_files():
-    setup = claims.ROBUSTNESS_SETUPS[0]
-    cells = setup.cells()
+    cells = claims.ROBUSTNESS_SETUPS[0].cells()
     assert cells['lrrl_with'] == 'lrrl_with_0.03' and cells['unstable_alone'] == 'fixed_0.03'
     assert cells['uniform_with_destructive'] == 'uniform_with_0.3'
-    with open(os.path.join(gin_files.CONFIG_DIR, 'experiments', setup.sweep + '.toml'), 'rb') as f:
-        labels = set(tomllib.load(f)['axes']['method'])
-    assert set(cells.values()) <= labels
+    for setup in claims.ROBUSTNESS_SETUPS:
+        with open(os.path.join(gin_files.CONFIG_DIR, 'experiments', setup.sweep + '.toml'), 'rb') as f:
+            labels = set(tomllib.load(f)['axes']['method'])
+        assert set(setup.cells().values()) <= labels, setup.sweep
+        if setup.destructive_rate is None:
+            assert not any('destructive' in role for role in setup.cells())
 
 
 def _stationary_outputs(folder, lrrl_firsts, uniform_firsts, lrrl_ratio):

@@ -12,7 +12,7 @@ TOY = [
 ]
 
 
-def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
+def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_none(tmp_path):
     runs_root, out = tmp_path / 'runs', tmp_path / 'claims'
     launched = run_cli(
         'lrrl.launch', '--sweep=claim1_cartpole_dqn', f'--runs_root={runs_root}', '--max_parallel=2', *TOY, timeout=1200
@@ -22,14 +22,18 @@ def test_claim1_sweep_gives_a_verdict_and_unstarted_claims_none(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     page = (out / 'CLAIMS.md').read_text()
     line = next(l for l in page.splitlines() if l.startswith('| 1 |'))
-    # Every claim-1 cell finished: a verdict, with the numbers it rests on.
-    assert re.search(r'\*\*(reproduced|refuted|inconclusive)\*\*', line), line
-    assert 'uniform with' in line and 'best fixed (fixed_' in line
+    # The CartPole setup finished, the Acrobot one has not started: no verdict for the claim yet,
+    # the CartPole numbers shown as provisional, and a verdict in the CartPole setup's section.
+    assert '**running (18 of 18 runs finished; not started: claim1_acrobot_dqn)**' in line, line
+    assert 'provisional: DQN, CartPole-v0' in line and 'uniform with' in line and 'best fixed (fixed_' in line
+    section = page[page.index('### DQN, CartPole-v0') :]
+    assert re.search(r'Rule \(final return\): \*\*(reproduced|refuted|inconclusive)\*\*', section), section[:3000]
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
-    # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's sweep has run: no verdict yet.
+    # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (18 of 18 runs finished; not started: claim2_minatar_dqn, claim4_minatar_optimizers, '
-        'claim7_cartpole_bandits, claim7_cartpole_sensitivity, claim7_cartpole_wide_set)' in lines['| 5']
+        'running (18 of 18 runs finished; not started: claim1_acrobot_dqn, claim2_minatar_dqn, '
+        'claim4_minatar_optimizers, claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
+        'claim7_cartpole_wide_set)' in lines['| 5']
     )
     for number in ('2', '3', '4', '6', '7'):
         assert '**not run yet**' in lines[f'| {number}'], lines[f'| {number}']
