@@ -519,9 +519,12 @@ def per_game_claim(runs_root, setup, reps, seed, final_iterations):
     if not os.path.isdir(folder) or not loading.find_run_folders([folder]):
         return None
     tables = loading.load_runs([folder])
+    planned = tables.runs
     runs = run_table(tables, final_iterations)
     runs = runs[runs['finished'].astype(bool)].copy()
     runs['cell'] = _cell_names(runs, setup.cell_columns) if len(runs) else []
+    # Every game the launcher planned counts, even one whose runs have not started.
+    expected = sorted(planned['game'].dropna().unique())
     rows, games = [], {}
     for game in sorted(runs['game'].dropna().unique()):
         in_game = runs[runs['game'] == game]
@@ -548,7 +551,7 @@ def per_game_claim(runs_root, setup, reps, seed, final_iterations):
     part_verdicts = {}
     for part in setup.parts:
         statuses = [found[part.name]['status'] for found in games.values() if part.name in found]
-        complete = games and len(statuses) == len(games)
+        complete = expected and len(statuses) == len(expected)
         part_verdicts[part.name] = part_verdict(part.kind, statuses) if complete else RUNNING
     in_verdict = {p.name: part_verdicts[p.name] for p in setup.parts if p.in_verdict}
     verdict = RUNNING if RUNNING in in_verdict.values() else claim_verdict(in_verdict)
