@@ -16,6 +16,11 @@ Every run's configuration is checked before anything is launched or created
 (exit 2). Finished runs are skipped and the others start or resume from their
 last checkpoint, so the same command can be launched again at any time. Exit 1
 when some runs failed.
+
+``--archive_root`` names an archive of finished runs' records (``lrrl.run_archive``;
+the claims campaign keeps one in git, ``results/claims/archive``): a run whose
+folder is missing or empty and whose archived record is finished with the same
+settings is skipped too, so a campaign resumes on a machine without its run folders.
 """
 
 import os
@@ -36,6 +41,11 @@ flags.DEFINE_multi_string(
 )
 flags.DEFINE_string('seeds', None, "Seeds, e.g. '0,1,2' or '0-4' (replaces the file's seeds).")
 flags.DEFINE_string('runs_root', os.path.join('results', 'runs'), 'Runs go to <runs_root>/<sweep>/<labels>/seed_<n>.')
+flags.DEFINE_string(
+    'archive_root',
+    None,
+    "An archive of finished runs' records (e.g. results/claims/archive): runs finished there are skipped.",
+)
 flags.DEFINE_enum('executor', 'local', ['local', 'slurm'], 'Where the runs train.')
 flags.DEFINE_boolean('dry_run', False, 'Print the plan and stop.')
 # Local executor.
@@ -89,9 +99,11 @@ def main(argv):
     for flag, instead in (('base_dir', '--runs_root'), ('seed', '--seeds')):
         if FLAGS[flag].present:
             raise errors.ConfigError(f'--{flag} is a flag of lrrl.train; lrrl.launch takes {instead}.')
+    if FLAGS.archive_root is not None and not os.path.isdir(FLAGS.archive_root):
+        raise errors.ConfigError(f'--archive_root={FLAGS.archive_root} is not a folder.')
     sweep = plan_lib.build_sweep(FLAGS.sweep, FLAGS.name, FLAGS.axis, FLAGS.seeds, FLAGS.gin_files)
     executor = make_executor(sweep.name)
-    runs, skipped = plan_lib.plan(sweep, FLAGS.runs_root, FLAGS.gin_bindings, log=log)
+    runs, skipped = plan_lib.plan(sweep, FLAGS.runs_root, FLAGS.gin_bindings, log=log, archive_root=FLAGS.archive_root)
     if FLAGS.dry_run:
         log('dry run: nothing launched.')
         return 0

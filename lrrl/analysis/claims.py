@@ -1,8 +1,10 @@
 """The claims page: each claim of LRRL's paper, the runs that test it, and a verdict at this scale.
 
-``python -m lrrl.claims`` reads the run folders of the campaign's sweeps
-(``configs/experiments/claim*.toml``, run with ``python -m lrrl.launch``) under one
-runs root and writes ``CLAIMS.md`` and a folder per claim (docs/claims.md). This
+``python -m lrrl.claims`` reads the runs of the campaign's sweeps
+(``configs/experiments/claim*.toml``, run with ``python -m lrrl.launch``): their run
+folders under one runs root and, for runs whose folders are gone (another machine,
+an earlier working session), their archived records (``lrrl.run_archive``); it writes
+``CLAIMS.md`` and a folder per claim (docs/claims.md). This
 module holds the claims, the cells that test each, and the rules that turn their
 numbers into *reproduced*, *refuted* or *inconclusive*; the rules were written
 before any reported run existed (docs/claims.md, "Rules"). The numbers are
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lrrl import atomic
+from lrrl import run_archive
 from lrrl import run_folder
 from lrrl import tables as tables_lib
 from lrrl.analysis import intervals
@@ -160,6 +163,89 @@ COMPARISON_SETUPS = (
 
 
 # ---------------------------------------------------------------------------
+# Where the campaign's runs are.
+
+
+@dataclasses.dataclass(frozen=True)
+class Campaign:
+    """The campaign's runs: folders under ``runs_root``, archived records under ``archive_root``.
+
+    A run folder, when present, wins over its archived record. ``planned``:
+    ``{sweep: {run key: labels}}``, the runs each sweep file plans (``lrrl.claims``
+    expands the files), so that progress and "every game" count runs that exist
+    nowhere yet; without it, only the runs found count.
+    """
+
+    runs_root: str
+    archive_root: str = None
+    planned: dict = None
+
+    def _folders(self, sweeps):
+        folders = [os.path.join(self.runs_root, s) for s in sweeps]
+        return [f for f in folders if os.path.isdir(f) and loading.find_run_folders([f])]
+
+    def _archived(self, sweeps):
+        if not self.archive_root:
+            return []
+        return [r for s in sweeps for r in loading.archived_runs(self.archive_root, self.runs_root, s)]
+
+    def tables(self, sweeps):
+        """The sweeps' runs as ``RunTables``; None if no run of theirs exists."""
+        folders, archived = self._folders(sweeps), self._archived(sweeps)
+        return loading.load_runs(folders, archived) if folders or archived else None
+
+    def write_report(self, sweep, out_dir, reps, seed, final_iterations):
+        """``lrrl.report`` of one sweep's runs into ``out_dir``; returns the paths (none without runs)."""
+        folders, archived = self._folders([sweep]), self._archived([sweep])
+        if not (folders or archived):
+            return []
+        paths, _ = report.write_report(
+            folders, out_dir, reps, seed, True, final_iterations=final_iterations, archived=archived
+        )
+        return paths
+
+    def archive_finished(self, sweeps, log=None):
+        """Archives every finished run folder of ``sweeps``; returns how many records were written."""
+        written = 0
+        for folder in self._folders(sweeps):
+            for run_dir in loading.find_run_folders([folder]):
+                record = loading.read_run(run_dir)
+                if record.settings['finished']:
+                    run_archive.write_record(self.archive_root, loading.archive_record(record, self.runs_root))
+                    written += 1
+        if log:
+            log(f'archived {written} finished runs of {len(sweeps)} sweeps in {self.archive_root}')
+        return written
+
+    def planned_games(self, sweep):
+        """The game labels the sweep file plans (empty without a plan)."""
+        return {labels.get('game') for labels in (self.planned or {}).get(sweep, {}).values()} - {None}
+
+    def progress(self, sweeps):
+        """(finished runs, runs planned or found, sweeps with no run anywhere)."""
+        finished, total, missing = set(), set(), []
+        for sweep in sweeps:
+            keys = set((self.planned or {}).get(sweep, {}))
+            started = False
+            for folder in self._folders([sweep]):
+                for run_dir in loading.find_run_folders([folder]):
+                    key = run_archive.run_key(self.runs_root, run_dir)
+                    keys.add(key)
+                    started = True
+                    if (run_folder.read_status(run_dir) or {}).get('state') == 'finished':
+                        finished.add(key)
+            for key, path in run_archive.find_records(self.archive_root, sweep).items() if self.archive_root else ():
+                keys.add(key)
+                started = True
+                if run_archive.read_record(path)['settings'].get('finished'):
+                    finished.add(key)
+            total |= keys
+            if not started:
+                missing.append(sweep)
+        return len(finished), len(total), missing
+
+
+# ---------------------------------------------------------------------------
 # Scores per run and summaries per cell.
 
 
@@ -276,12 +362,11 @@ def robustness_verdict(summary, probabilities, best_fixed):
     return INCONCLUSIVE, conditions
 
 
-def robustness_claim(runs_root, setup, reps, seed, final_iterations):
+def robustness_claim(campaign, setup, reps, seed, final_iterations):
     """Claim 1 on one setup: its table rows, verdict and conditions; None if no run of its sweep exists."""
-    folder = os.path.join(runs_root, setup.sweep)
-    if not os.path.isdir(folder):
+    tables = campaign.tables([setup.sweep])
+    if tables is None:
         return None
-    tables = loading.load_runs([folder])
     runs = run_table(tables, final_iterations, share_rate=setup.unstable_rate)
     runs = runs[runs['finished'].astype(bool)]
     roles = setup.cells()
@@ -363,13 +448,11 @@ def _scale(runs):
 # Claim 7: the reviewers' questions.
 
 
-def comparison(runs_root, setup, reps, seed, final_iterations):
+def comparison(campaign, setup, reps, seed, final_iterations):
     """Claim 7 on one setup: per cell its scores, share on ``share_rate``, and P(> the reference cell)."""
-    own = os.path.join(runs_root, setup.sweeps[-1])
-    if not os.path.isdir(own):
+    if campaign.tables([setup.sweeps[-1]]) is None:
         return None
-    folders = [os.path.join(runs_root, s) for s in setup.sweeps if os.path.isdir(os.path.join(runs_root, s))]
-    tables = loading.load_runs(folders)
+    tables = campaign.tables(setup.sweeps)
     runs = run_table(tables, final_iterations, share_rate=setup.share_rate)
     runs = runs[runs['finished'].astype(bool)]
     methods = dict(setup.cells)
@@ -515,18 +598,16 @@ def _cell_names(runs, columns):
     return runs[present].astype(str).agg('/'.join, axis=1) if present else runs['method']
 
 
-def per_game_claim(runs_root, setup, reps, seed, final_iterations):
+def per_game_claim(campaign, setup, reps, seed, final_iterations):
     """Claims 2-4 on one sweep: per game each cell's scores and each part's status; None without runs."""
-    folder = os.path.join(runs_root, setup.sweep)
-    if not os.path.isdir(folder) or not loading.find_run_folders([folder]):
+    tables = campaign.tables([setup.sweep])
+    if tables is None:
         return None
-    tables = loading.load_runs([folder])
-    planned = tables.runs
     runs = run_table(tables, final_iterations)
     runs = runs[runs['finished'].astype(bool)].copy()
     runs['cell'] = _cell_names(runs, setup.cell_columns) if len(runs) else []
-    # Every game the launcher planned counts, even one whose runs have not started.
-    expected = sorted(planned['game'].dropna().unique())
+    # Every game the sweep file plans counts, even one whose runs have not started.
+    expected = max(len(campaign.planned_games(setup.sweep)), runs['game'].nunique())
     rows, games = [], {}
     for game in sorted(runs['game'].dropna().unique()):
         in_game = runs[runs['game'] == game]
@@ -553,7 +634,7 @@ def per_game_claim(runs_root, setup, reps, seed, final_iterations):
     part_verdicts = {}
     for part in setup.parts:
         statuses = [found[part.name]['status'] for found in games.values() if part.name in found]
-        complete = expected and len(statuses) == len(expected)
+        complete = expected and len(statuses) == expected
         part_verdicts[part.name] = part_verdict(part.kind, statuses) if complete else RUNNING
     in_verdict = {p.name: part_verdicts[p.name] for p in setup.parts if p.in_verdict}
     verdict = RUNNING if RUNNING in in_verdict.values() else claim_verdict(in_verdict)
@@ -803,6 +884,12 @@ CLAIMS = (
 )
 
 
+# The archive of finished runs (lrrl.run_archive), beside CLAIMS.md.
+ARCHIVE_DIR = 'archive'
+# Every sweep the page reads, in claim order.
+SWEEPS = tuple(dict.fromkeys([s for c in CLAIMS for s in c.sweeps] + [s for c in COMPARISON_SETUPS for s in c.sweeps]))
+
+
 def _table(rows):
     rows = [{k: v for k, v in r.items() if not k.startswith('_')} for r in rows]
     if not rows:
@@ -855,21 +942,6 @@ def _robustness_evidence(result):
     return text
 
 
-def sweep_progress(runs_root, sweeps):
-    """(finished, total) run folders of ``sweeps`` (the launcher makes every run's folder when it starts)."""
-    finished = total = 0
-    missing = []
-    for sweep in sweeps:
-        folder = os.path.join(runs_root, sweep)
-        if not os.path.isdir(folder):
-            missing.append(sweep)
-            continue
-        for run_dir in loading.find_run_folders([folder]):
-            total += 1
-            finished += (run_folder.read_status(run_dir) or {}).get('state') == 'finished'
-    return finished, total, missing
-
-
 def _running(verdicts, evidence, number, progress):
     """A claim whose sweeps have not all finished gets no verdict: its numbers are provisional."""
     finished, total, missing = progress
@@ -881,18 +953,18 @@ def _running(verdicts, evidence, number, progress):
             evidence[number] = 'provisional: ' + evidence[number]
 
 
-def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, stationary_dir=None):
-    """Every claim's section and verdict from the runs under ``runs_root`` (no files).
+def build_page(campaign, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, stationary_dir=None):
+    """Every claim's section and verdict from the campaign's runs (a ``Campaign``; no files).
 
     ``stationary_dir``: the folder with the numpy benchmarks' outputs for claim 6.
     """
     robustness = [
-        r for r in (robustness_claim(runs_root, s, reps, seed, final_iterations) for s in ROBUSTNESS_SETUPS) if r
+        r for r in (robustness_claim(campaign, s, reps, seed, final_iterations) for s in ROBUSTNESS_SETUPS) if r
     ]
-    choices = [c for c in (comparison(runs_root, s, reps, seed, final_iterations) for s in COMPARISON_SETUPS) if c]
+    choices = [c for c in (comparison(campaign, s, reps, seed, final_iterations) for s in COMPARISON_SETUPS) if c]
     per_game = {
         r['setup'].number: r
-        for r in (per_game_claim(runs_root, s, reps, seed, final_iterations) for s in PER_GAME_SETUPS)
+        for r in (per_game_claim(campaign, s, reps, seed, final_iterations) for s in PER_GAME_SETUPS)
         if r
     }
     drift = drift_claim(
@@ -947,10 +1019,10 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
             'MaclaurinNet, 10,000 Adam steps; seeds 100-109; LRRL default, paper-literal and uniform).\n\n'
             f'{stationary["evidence"][0].upper()}{stationary["evidence"][1:]}. Rule: docs/claims.md.\n'
         )
-    progress = {claim.number: sweep_progress(runs_root, claim.sweeps) for claim in CLAIMS}
+    progress = {claim.number: campaign.progress(claim.sweeps) for claim in CLAIMS}
     # Claim 7 also reads claim 1's CartPole cells; claim 5 the runs of claims 1, 2, 4 and 7.
-    progress[7] = sweep_progress(runs_root, tuple(dict.fromkeys(s for c in COMPARISON_SETUPS for s in c.sweeps)))
-    progress[5] = sweep_progress(runs_root, tuple(s for c in CLAIMS if c.number in DRIFT_CLAIMS for s in c.sweeps))
+    progress[7] = campaign.progress(tuple(dict.fromkeys(s for c in COMPARISON_SETUPS for s in c.sweeps)))
+    progress[5] = campaign.progress(tuple(s for c in CLAIMS if c.number in DRIFT_CLAIMS for s in c.sweeps))
     for claim in CLAIMS:
         _running(verdicts, evidence, claim.number, progress[claim.number])
     return {
@@ -964,9 +1036,10 @@ def build_page(runs_root, reps=2000, seed=0, final_iterations=scores_lib.FINAL_I
 
 PAGE_HEADER = """# Does LRRL do what the paper says? Each claim at CPU scale
 
-Written by `python -m lrrl.claims` from the campaign's run folders (its sweeps are
-`configs/experiments/claim*.toml`, run with `python -m lrrl.launch`); docs/claims.md says how
-each verdict is decided. Scale: classic control (CartPole, Acrobot) and MinAtar on a 2-core
+Written by `python -m lrrl.claims` from the campaign's runs (its sweeps are
+`configs/experiments/claim*.toml`, run with `python -m lrrl.launch`; every finished run is kept
+in [`archive/`](archive/), so the page regenerates without the run folders); docs/claims.md
+says how each verdict is decided. Scale: classic control (CartPole, Acrobot) and MinAtar on a 2-core
 CPU, tens of thousands of agent steps per run; the paper's runs are 200 iterations x 250k
 agent steps (200M Atari frames). **None of this is a reproduction at the paper's scale**: a
 verdict says whether the claim holds in these small settings, where it can be measured.
@@ -1004,26 +1077,25 @@ def page_text(page, reps, seed, final_iterations, extra_sections=None):
 
 
 def write_claims(
-    runs_root, out_dir, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, with_reports=True, log=None
+    campaign, out_dir, reps=2000, seed=0, final_iterations=scores_lib.FINAL_ITERATIONS, with_reports=True, log=None
 ):
     """Writes ``out_dir/CLAIMS.md`` and, with ``with_reports``, each claim sweep's full report
-    (``lrrl.report``: tables, curves, rates, rliable aggregates) into ``out_dir/claim<N>/<sweep>/``.
+    (``lrrl.report``: tables, curves, rates, rliable aggregates) into ``out_dir/claim<N>/<sweep>/``,
+    from the runs of ``campaign`` (a ``Campaign``).
 
     Returns the paths written.
     """
 
     log = log or (lambda line: None)
-    page = build_page(runs_root, reps, seed, final_iterations, stationary_dir=os.path.join(out_dir, STATIONARY_DIR))
+    page = build_page(campaign, reps, seed, final_iterations, stationary_dir=os.path.join(out_dir, STATIONARY_DIR))
     written = []
     if with_reports:
         for claim in CLAIMS:
             for sweep in claim.sweeps:
-                folder = os.path.join(runs_root, sweep)
-                if not os.path.isdir(folder) or not loading.find_run_folders([folder]):
-                    continue
                 target = os.path.join(out_dir, f'claim{claim.number}', sweep)
-                log(f'claim {claim.number}: report of {folder} -> {target}')
-                paths, _ = report.write_report([folder], target, reps, seed, True, final_iterations=final_iterations)
+                paths = campaign.write_report(sweep, target, reps, seed, final_iterations)
+                if paths:
+                    log(f'claim {claim.number}: report of {sweep} -> {target}')
                 written += paths
     path = os.path.join(out_dir, 'CLAIMS.md')
     os.makedirs(out_dir, exist_ok=True)

@@ -19,6 +19,12 @@ Everything is read from files (``lrrl.run_folder``: Dopamine's pickled logs,
 ``lr_trace.csv``, ``run.json``, ``status.json``; the gin config as text,
 ``lrrl.analysis.gin_text``): no TensorFlow, so reading hundreds of runs takes
 seconds, and run folders written by every version of lrrl read the same way.
+
+A finished run whose folder is gone can stand in as its archived record
+(``lrrl.run_archive``): ``archive_record`` makes one from a run read here,
+``archived_runs`` reads a sweep's records back (runs and iterations as the
+folder gave them; no episodes, no gin bindings), and ``load_runs(...,
+archived=...)`` adds those whose run folder is not found.
 """
 
 import dataclasses
@@ -32,6 +38,7 @@ import pandas as pd
 
 from lrrl import errors
 from lrrl import gin_files
+from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.analysis import gin_text
 from lrrl.analysis import normalization
@@ -315,18 +322,57 @@ class RunTables:
         return list(CELL_COLUMNS) + extra
 
 
-def load_runs(roots):
-    """Every run folder under ``roots`` as a ``RunTables``; raises ``NoRunsError`` if there is none."""
+def archive_record(record, runs_root):
+    """The archived record (``lrrl.run_archive``) of a run read by ``read_run`` from under ``runs_root``."""
+    run_dir = record.settings['run_dir']
+    config_path = os.path.join(run_dir, run_folder.CONFIG)
+    config = None
+    if os.path.exists(config_path):
+        with open(config_path) as f:
+            config = f.read()
+    return run_archive.make_record(
+        run_archive.run_key(runs_root, run_dir),
+        run_folder.read_run_settings(run_dir),
+        {k: v for k, v in record.settings.items() if k != 'run_dir'},
+        record.iterations.columns,
+        record.iterations.itertuples(index=False, name=None),
+        config=config,
+    )
+
+
+def archived_runs(archive_root, runs_root, sweep):
+    """The sweep's archived runs as ``RunRecord``s, each named by the run folder it stands for."""
+    records = []
+    for key, path in run_archive.find_records(archive_root, sweep).items():
+        archived = run_archive.read_record(path)
+        settings = {'run_dir': os.path.normpath(os.path.join(runs_root, *key.split('/')))}
+        settings.update(archived['settings'])
+        table = archived['iterations']
+        iterations = pd.DataFrame(table['rows'], columns=table['columns']).apply(pd.to_numeric)
+        records.append(RunRecord(settings=settings, bindings={}, iterations=iterations, episodes=pd.DataFrame()))
+    return records
+
+
+def load_runs(roots, archived=()):
+    """Every run folder under ``roots`` as a ``RunTables``; raises ``NoRunsError`` if there is none.
+
+    ``archived``: ``RunRecord``s from ``archived_runs``; each one whose run folder was
+    not found under ``roots`` is added as if it had been.
+    """
+    if isinstance(roots, str):
+        roots = [roots]
     folders = find_run_folders(roots)
-    if not folders:
-        raise NoRunsError(
-            f'no run folders under {", ".join(roots) if not isinstance(roots, str) else roots}: a run folder holds '
-            f'{run_folder.CONFIG} or logs/ (written by python -m lrrl.train).'
-        )
     method_files = _method_files()
     records = [read_run(folder, method_files) for folder in folders]
+    found = {os.path.abspath(folder) for folder in folders}
+    records += [r for r in archived if os.path.abspath(r.settings['run_dir']) not in found]
+    if not records:
+        raise NoRunsError(
+            f'no run folders under {", ".join(roots)}: a run folder holds '
+            f'{run_folder.CONFIG} or logs/ (written by python -m lrrl.train).'
+        )
     for key in _varying_bindings(records):
-        for record in records:
+        for record in (r for r in records if r.bindings):
             value = record.bindings.get(key)
             record.settings[f'gin:{key}'] = value if not isinstance(value, (tuple, list)) else str(value)
     runs = pd.DataFrame([r.settings for r in records])

@@ -47,6 +47,14 @@ def _write_csv(path, frame):
     return _write_text(path, frame.to_csv(index=False))
 
 
+def _run_count(tables, archived):
+    """'N run folders', and how many of them stand as archived records (their folders gone)."""
+    from_archive = len(set(tables.runs['run_dir']) & {r.settings['run_dir'] for r in archived})
+    return f'{len(tables.runs)} run folders' + (
+        f', {from_archive} of them read from their archived records' if from_archive else ''
+    )
+
+
 def _check_aggregate_scores(aggregate_scores):
     if not aggregate_scores or any(s not in scores_lib.SCORES for s in aggregate_scores):
         raise errors.ConfigError(
@@ -171,9 +179,13 @@ def write_report(
     with_plots=True,
     final_iterations=scores_lib.FINAL_ITERATIONS,
     aggregate_scores=scores_lib.SCORES,
+    archived=(),
 ):
-    """Loads the runs, then writes every table and plot into ``out_dir``; returns the paths."""
-    if not run_roots:
+    """Loads the runs, then writes every table and plot into ``out_dir``; returns the paths.
+
+    ``archived``: archived runs (``loading.archived_runs``) that stand in for missing run folders.
+    """
+    if not run_roots and not archived:
         raise errors.ConfigError(
             '--runs is empty: give the folder(s) that hold the run folders, e.g. --runs=runs/table1.'
         )
@@ -184,7 +196,7 @@ def write_report(
     if isinstance(final_iterations, bool) or not isinstance(final_iterations, int) or final_iterations < 1:
         raise errors.ConfigError(f'--final_iterations={final_iterations} is not allowed: it must be an integer >= 1.')
     _check_aggregate_scores(aggregate_scores)
-    tables = loading.load_runs(list(run_roots))  # raises NoRunsError before anything is written
+    tables = loading.load_runs(list(run_roots), archived)  # raises NoRunsError before anything is written
     report = build_report(
         tables, reps=reps, seed=seed, final_iterations=final_iterations, aggregate_scores=tuple(aggregate_scores)
     )
@@ -200,7 +212,7 @@ def write_report(
     written.append(_write_text(os.path.join(out_dir, 'per_game.tex'), display.latex_table(header, rows, bold, caption)))
     sections = [
         '# Results\n\n',
-        f'Runs from: {", ".join(run_roots)} ({len(tables.runs)} run folders).\n\n',
+        f'Runs from: {", ".join(run_roots) or "-"} ({_run_count(tables, archived)}).\n\n',
         '## Per game and method\n\n',
         per_game_md,
     ]

@@ -3,16 +3,19 @@
 ``build_sweep`` makes the sweep from a file and/or command-line axes and seeds;
 ``plan`` expands it, checks every run's configuration (nothing is created when
 one is bad) and says what each run folder holds, so launching the same sweep
-again only trains what is missing.
+again only trains what is missing. With an archive (``lrrl.run_archive``), a run
+whose folder is missing or empty but whose record there is finished, with the
+same settings, is not trained again: a campaign carries over to a new machine.
 """
 
 import os
 
+from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.sweeps import executor
 from lrrl.sweeps import spec
 
-STATES = ('finished', 'running', 'resumable', 'new')
+STATES = ('finished', 'archived', 'running', 'resumable', 'new')
 
 
 def build_sweep(sweep_file, name, axis_flags, seeds_flag, gin_files):
@@ -28,30 +31,59 @@ def build_sweep(sweep_file, name, axis_flags, seeds_flag, gin_files):
     return spec.combine(base, name=name, seeds=seeds, axes=axes, gin_files=gin_files)
 
 
-def run_state(run, num_iterations):
-    """'finished', 'running' (another process has it), 'resumable' or 'new', and a note."""
+def planned_runs(sweep_names, runs_root):
+    """``{sweep: {run key: labels}}``: the runs each sweep file plans (keys as ``lrrl.run_archive``'s)."""
+    planned = {}
+    for name in sweep_names:
+        runs = spec.expand(spec.load_sweep(name), runs_root)
+        planned[name] = {run_archive.run_key(runs_root, run.base_dir): dict(run.labels) for run in runs}
+    return planned
+
+
+def run_state(run, num_iterations, archived=None):
+    """'finished', 'archived', 'running' (another process has it), 'resumable' or 'new', and a note.
+
+    ``archived``: the archive's record of a finished run in this run's folder, or None.
+    """
     done = run_folder.completed_iterations(run.base_dir)
     if done >= num_iterations:
         return 'finished', f'{done}/{num_iterations} iterations'
     if run_folder.is_locked(run.base_dir):
         return 'running', f'{done}/{num_iterations} iterations, being trained by another process'
     note = f'{done}/{num_iterations} iterations'
+    if archived is not None and not done:
+        if (
+            run_archive.same_run(run.record(), archived)
+            and archived['settings'].get('num_iterations') == num_iterations
+        ):
+            return 'archived', f'{num_iterations}/{num_iterations} iterations in its archived record'
+        note += '; the archive holds this folder with other settings (trained anew, its record replaced later)'
     previous = run_folder.read_status(run.base_dir)
     if previous and previous.get('state') == 'failed':
         note += f'; failed before: {previous.get("error")}'
     return ('resumable' if done else 'new'), note
 
 
-def plan(sweep, runs_root, gin_bindings, log=executor.silent):
-    """Expands and checks the sweep; logs the plan; returns (runs to launch, number skipped)."""
+def plan(sweep, runs_root, gin_bindings, log=executor.silent, archive_root=None):
+    """Expands and checks the sweep; logs the plan; returns (runs to launch, number skipped).
+
+    ``archive_root``: the archive of finished runs (``lrrl.run_archive``) to skip runs by, or None.
+    """
     runs = spec.expand(sweep, runs_root, gin_bindings)
     runs, iterations = spec.validate_runs(runs)
-    states = [run_state(run, n) for run, n in zip(runs, iterations)]
+    archived = [
+        run_archive.finished_record(archive_root, run_archive.run_key(runs_root, run.base_dir))
+        if archive_root
+        else None
+        for run in runs
+    ]
+    states = [run_state(run, n, a) for run, n, a in zip(runs, iterations, archived)]
     counts = {s: sum(1 for state, _ in states if state == s) for s in STATES}
     log(f'sweep {sweep.name} ({sweep.source}): {len(runs)} runs in {os.path.join(runs_root, sweep.name)}')
     log(
         f'{counts["new"]} new, {counts["resumable"]} resumable, {counts["finished"]} finished (skipped), '
-        f'{counts["running"]} running elsewhere (skipped)'
+        + (f'{counts["archived"]} finished in the archive {archive_root} (skipped), ' if archive_root else '')
+        + f'{counts["running"]} running elsewhere (skipped)'
     )
     for run, (state, note) in zip(runs, states):
         log(f'  {state:9s} {run.base_dir}  ({note})')

@@ -154,7 +154,11 @@ def test_the_default_bandits_are_built_as_configured():
     assert default.config()['steps_per_round'] == 5 and default.burn_in == pytest.approx(0.5)
     assert isinstance(default.feedback, feedback_lib.RoundImprovement)
     assert default.feedback.config()['baseline'] == 'run_min' and default.feedback.config()['scale'] == 'run_range'
-    assert default.bandit.name == 'Exp3Bandit' and default.bandit.alpha == pytest.approx(1.0) and default.bandit.decay == pytest.approx(0.99)
+    assert (
+        default.bandit.name == 'Exp3Bandit'
+        and default.bandit.alpha == pytest.approx(1.0)
+        and default.bandit.decay == pytest.approx(0.99)
+    )
     assert default.bandit.window is None and default.bandit.decay_all_arms
     # Paper-literal: rounds of κ per-step values, no burn-in, the bandit's own window improvement.
     literal = benchmark.controllers('adam', 'LRRL paper-literal')[0]

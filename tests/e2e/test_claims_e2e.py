@@ -1,6 +1,8 @@
 """The claims page end to end: claim 1's sweep at toy scale through lrrl.launch, then lrrl.claims."""
 
+import json
 import re
+import shutil
 
 from helpers import run_cli
 
@@ -22,16 +24,17 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     assert result.returncode == 0, result.stderr[-3000:]
     page = (out / 'CLAIMS.md').read_text()
     line = next(l for l in page.splitlines() if l.startswith('| 1 |'))
-    # The CartPole setup finished, the Acrobot one has not started: no verdict for the claim yet,
-    # the CartPole numbers shown as provisional, and a verdict in the CartPole setup's section.
-    assert '**running (18 of 18 runs finished; not started: claim1_acrobot_dqn)**' in line, line
+    # The CartPole setup finished on the two seeds launched (its file plans five), the Acrobot one
+    # has not started: no verdict for the claim yet, the CartPole numbers shown as provisional,
+    # and a verdict in the CartPole setup's section.
+    assert '**running (18 of 75 runs finished; not started: claim1_acrobot_dqn)**' in line, line
     assert 'provisional: DQN, CartPole-v0' in line and 'uniform with' in line and 'best fixed (fixed_' in line
     section = page[page.index('### DQN, CartPole-v0') :]
     assert re.search(r'Rule \(final return\): \*\*(reproduced|refuted|inconclusive)\*\*', section), section[:3000]
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (18 of 18 runs finished; not started: claim1_acrobot_dqn, claim2_minatar_dqn, '
+        'running (18 of 300 runs finished; not started: claim1_acrobot_dqn, claim2_minatar_dqn, '
         'claim4_minatar_optimizers, claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
         'claim7_cartpole_wide_set)' in lines['| 5']
     )
@@ -43,6 +46,27 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     # The bootstrap is seeded: the same runs give the same page.
     again = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports')
     assert again.returncode == 0 and (out / 'CLAIMS.md').read_text() == page
+
+    # Every finished run was archived beside the page; without the run folders (a new machine),
+    # the page is the same, and relaunching the sweep with the archive trains nothing.
+    records = sorted((out / 'archive' / 'claim1_cartpole_dqn').rglob('seed_*.json'))
+    assert len(records) == 18
+    assert json.loads(records[0].read_text())['run'].startswith('claim1_cartpole_dqn/')
+    shutil.rmtree(runs_root)
+    from_archive = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200')
+    assert from_archive.returncode == 0, from_archive.stderr[-3000:]
+    assert (out / 'CLAIMS.md').read_text() == page
+    assert '18 run folders, 18 of them read from their archived records' in (report / 'report.md').read_text()
+    relaunch = run_cli(
+        'lrrl.launch',
+        '--sweep=claim1_cartpole_dqn',
+        f'--runs_root={runs_root}',
+        f'--archive_root={out / "archive"}',
+        *TOY,
+    )
+    assert relaunch.returncode == 0, relaunch.stderr[-3000:]
+    assert '0 new, 0 resumable, 0 finished (skipped), 18 finished in the archive' in relaunch.stdout
+    assert 'nothing to do' in relaunch.stdout and not runs_root.exists()
 
 
 def test_claim4_sweep_gives_a_verdict_per_part_and_game(tmp_path):

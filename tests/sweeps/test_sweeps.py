@@ -1,10 +1,12 @@
 """Sweep files and command-line axes expand into runs; bad sweeps are refused before anything runs."""
 
 import os
+import re
 
 import pytest
 
 from helpers import run_cli
+from lrrl import run_archive
 from lrrl.sweeps import spec
 
 SWEEP = """
@@ -163,3 +165,34 @@ def test_launch_refuses_an_empty_axis_in_a_file(tmp_path):
     assert result.returncode == 2
     assert 'axes.method is empty' in result.stderr
     assert not runs_root.exists()
+
+
+@pytest.mark.slow
+def test_launch_skips_a_run_finished_in_the_archive_only_with_the_same_settings(tmp_path):
+    runs_root, archive = tmp_path / 'runs', tmp_path / 'archive'
+    sweep = write(
+        tmp_path,
+        'name = "arch"\nseeds = [0, 1]\ngin_files = ["agents/dqn_cartpole.gin"]\n'
+        'gin_bindings = ["Runner.num_iterations = 2"]\n[axes.method]\nfixed = {}\n',
+    )
+    run_settings = {
+        'sweep': 'arch',
+        'labels': {'method': 'fixed'},
+        'seed': 0,
+        'gin_files': ['agents/dqn_cartpole.gin'],
+        'gin_bindings': ['Runner.num_iterations = 2'],
+    }
+    settings = {'sweep': 'arch', 'method': 'fixed', 'seed': 0, 'num_iterations': 2, 'finished': True}
+    record = run_archive.make_record('arch/fixed/seed_0', run_settings, settings, ['iteration'], [(0,), (1,)])
+    run_archive.write_record(str(archive), record)
+    args = ['lrrl.launch', f'--sweep={sweep}', f'--runs_root={runs_root}', f'--archive_root={archive}', '--dry_run']
+    same = run_cli(*args, timeout=300)
+    assert same.returncode == 0, same.stderr[-3000:]
+    assert '1 new, 0 resumable, 0 finished (skipped), 1 finished in the archive' in same.stdout
+    assert re.search(r'archived +\S+arch/fixed/seed_0 +\(2/2 iterations in its archived record\)', same.stdout)
+    other = run_cli(*args, '--gin_bindings=Runner.evaluation_steps=50', timeout=300)
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert '2 new, 0 resumable, 0 finished (skipped), 0 finished in the archive' in other.stdout
+    assert 'the archive holds this folder with other settings' in other.stdout
+    missing = run_cli(*args[:-2], f'--archive_root={tmp_path / "nope"}', '--dry_run', timeout=300)
+    assert missing.returncode == 2 and '--archive_root=' in missing.stderr and not runs_root.exists()

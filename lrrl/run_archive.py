@@ -1,0 +1,150 @@
+"""A finished run's record in git: what a campaign keeps when its run folders are gone.
+
+Run folders (checkpoints, replay, logs) stay out of git and live as long as the
+machine does. A campaign that spans several machines or working sessions keeps,
+for every finished run, one small JSON file in an *archive* that is committed:
+
+    ARCHIVE_ROOT/<sweep>/<label of each axis>/seed_<n>.json
+
+mirroring the run folder ``RUNS_ROOT/<sweep>/<labels>/seed_<n>`` (its *key* is
+that path relative to the runs root). The file holds:
+
+    {"format": 1,
+     "run": "claim2_minatar_dqn/breakout/fixed_1e-3/seed_0",      # the key
+     "run_settings": {...},    # its run.json (sweep, labels, seed, gin files, bindings) as run_identity
+     "settings": {...},        # what the analysis reads of the run (lrrl.analysis.loading)
+     "config": "...",          # the run's config.gin (None for records made from a report table)
+     "source": "...",          # how the record was made
+     "iterations": {"columns": [...], "rows": [[...], ...]}}   # one row per iteration
+
+Who uses it: ``python -m lrrl.claims`` archives every finished run of the
+campaign's sweeps and reads the archive beside the run folders (a run folder,
+when present, wins); ``python -m lrrl.launch --archive_root=...`` skips a run
+whose folder is missing or empty but whose archived record is finished with the
+same settings (``same_run``), so relaunching a sweep on a new machine trains only
+what is missing. Pure Python, no pandas: the launcher reads it too.
+"""
+
+import json
+import math
+import os
+
+from lrrl import atomic
+from lrrl import gin_files
+from lrrl import run_folder
+
+FORMAT = 1
+SUFFIX = '.json'
+KEYS = ('format', 'run', 'run_settings', 'settings', 'iterations')
+
+
+def run_key(runs_root, run_dir):
+    """A run folder's key: its path relative to the runs root, with '/' separators."""
+    relative = os.path.relpath(os.path.abspath(run_dir), os.path.abspath(runs_root))
+    if relative.startswith('..'):
+        raise ValueError(f'run folder {run_dir} is not under the runs root {runs_root}.')
+    return relative.replace(os.sep, '/')
+
+
+def record_path(archive_root, key):
+    return os.path.join(archive_root, *key.split('/')) + SUFFIX
+
+
+def _config_relative(path):
+    """A gin file as the same name on any machine: relative to configs/ when it lies there."""
+    relative = os.path.relpath(os.path.abspath(path), gin_files.CONFIG_DIR)
+    return path if relative.startswith('..') else relative.replace(os.sep, '/')
+
+
+def run_identity(run_settings):
+    """What makes two runs the same experiment: sweep, labels, seed, gin files (by their name under
+    configs/, so another checkout's paths match) and bindings, in order."""
+    return {
+        'sweep': run_settings.get('sweep'),
+        'labels': dict(run_settings.get('labels') or {}),
+        'seed': run_settings.get('seed'),
+        'gin_files': [_config_relative(f) for f in run_settings.get('gin_files') or []],
+        'gin_bindings': list(run_settings.get('gin_bindings') or []),
+    }
+
+
+def same_run(run_settings, record):
+    """Whether an archived record is of the run described by ``run_settings`` (a run.json)."""
+    return run_identity(run_settings) == run_identity(record.get('run_settings') or {})
+
+
+def _plain(value):
+    """A JSON value; NaN and infinities as null (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, 'item'):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def record_text(record):
+    """The record as JSON, one iteration per line (so a diff shows the iterations that changed)."""
+    head = {k: v for k, v in record.items() if k != 'iterations'}
+    lines = ['{']
+    for name, value in head.items():
+        lines.append(f'  {json.dumps(name)}: {json.dumps(value)},')
+    iterations = record['iterations']
+    lines.append(f'  "iterations": {{"columns": {json.dumps(iterations["columns"])}, "rows": [')
+    rows = [json.dumps([_plain(v) for v in row]) for row in iterations['rows']]
+    lines.append(',\n'.join(f'    {row}' for row in rows))
+    lines.append('  ]}')
+    lines.append('}')
+    return '\n'.join(lines) + '\n'
+
+
+def make_record(key, run_settings, settings, columns, rows, config=None, source='run folder'):
+    """A record (a dict) from the run folder's run.json, the analysis' settings and iteration rows."""
+    return {
+        'format': FORMAT,
+        'run': key,
+        'run_settings': run_identity(run_settings),
+        'settings': {name: _plain(value) for name, value in settings.items()},
+        'config': config,
+        'source': source,
+        'iterations': {'columns': list(columns), 'rows': [list(row) for row in rows]},
+    }
+
+
+def write_record(archive_root, record):
+    """Writes (atomically) the record's file under ``archive_root``; returns its path."""
+    path = record_path(archive_root, record['run'])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return atomic.write_text(path, record_text(record))
+
+
+def read_record(path):
+    """An archived record; UnreadableRunError if the file is not one (or of a newer format)."""
+    record = run_folder.read_json(path)
+    if not isinstance(record, dict) or any(k not in record for k in KEYS):
+        raise run_folder.UnreadableRunError(f'{path} is not an archived run record: it needs the keys {KEYS}.')
+    if record['format'] > FORMAT:
+        raise run_folder.UnreadableRunError(
+            f'{path} has format {record["format"]}; this lrrl reads up to {FORMAT}: update lrrl.'
+        )
+    return record
+
+
+def find_records(archive_root, sweep):
+    """``{key: path}`` of the sweep's archived records (empty if there are none)."""
+    folder = os.path.join(archive_root, sweep)
+    found = {}
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            if name.endswith(SUFFIX):
+                path = os.path.join(directory, name)
+                found[run_key(archive_root, path)[: -len(SUFFIX)]] = path
+    return dict(sorted(found.items()))
+
+
+def finished_record(archive_root, key):
+    """The archived record of a finished run under ``key``, or None."""
+    path = record_path(archive_root, key)
+    if not os.path.exists(path):
+        return None
+    record = read_record(path)
+    return record if record['settings'].get('finished') else None

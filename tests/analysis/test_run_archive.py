@@ -1,0 +1,108 @@
+"""Archived run records (lrrl.run_archive) stand in for run folders that are gone."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import FIXTURES
+from lrrl import run_archive
+from lrrl import run_folder
+from lrrl.analysis import loading
+
+OLD_RUN = os.path.join(FIXTURES, 'run_v0')
+
+
+@pytest.fixture
+def runs_root(tmp_path):
+    """A runs root holding one finished LRRL run (the fixture) at sweep/lrrl/seed_3."""
+    root = tmp_path / 'runs'
+    shutil.copytree(OLD_RUN, root / 'sweep' / 'lrrl' / 'seed_3')
+    return root
+
+
+def test_a_record_reads_back_as_the_run_folder_did(runs_root, tmp_path):
+    run_dir = str(runs_root / 'sweep' / 'lrrl' / 'seed_3')
+    archive = str(tmp_path / 'archive')
+    record = loading.read_run(run_dir)
+    assert record.settings['finished'] and record.settings['controller'] == 'BanditLearningRate'
+    path = run_archive.write_record(archive, loading.archive_record(record, str(runs_root)))
+    assert path == os.path.join(archive, 'sweep', 'lrrl', 'seed_3.json')
+    # One JSON document; the run's config and gin files named under configs/, not this machine's paths.
+    data = json.loads(open(path).read())
+    assert data['run'] == 'sweep/lrrl/seed_3' and 'BanditLearningRate' in data['config']
+    assert all(not f.startswith('/') for f in data['run_settings']['gin_files'])
+
+    from_folder = loading.load_runs([str(runs_root)])
+    shutil.rmtree(runs_root / 'sweep')
+    from_archive = loading.load_runs([], loading.archived_runs(archive, str(runs_root), 'sweep'))
+    pd.testing.assert_frame_equal(from_archive.runs, from_folder.runs)
+    columns = list(from_folder.iterations.columns)
+    pd.testing.assert_frame_equal(from_archive.iterations[columns], from_folder.iterations)
+    assert from_archive.episodes.empty
+
+
+def test_a_run_folder_wins_over_its_record(runs_root, tmp_path):
+    run_dir = str(runs_root / 'sweep' / 'lrrl' / 'seed_3')
+    archive = str(tmp_path / 'archive')
+    record = loading.archive_record(loading.read_run(run_dir), str(runs_root))
+    record['iterations']['rows'] = [[*row[:1], -1.0, *row[2:]] for row in record['iterations']['rows']]
+    run_archive.write_record(archive, record)
+    tables = loading.load_runs([str(runs_root)], loading.archived_runs(archive, str(runs_root), 'sweep'))
+    assert len(tables.runs) == 1 and (tables.iterations['train_return'] > 0).all()
+
+
+def test_nan_is_written_as_null_and_read_as_nan(tmp_path):
+    record = run_archive.make_record(
+        'sweep/fixed/seed_0',
+        {'sweep': 'sweep', 'labels': {'method': 'fixed'}, 'seed': 0, 'gin_files': [], 'gin_bindings': []},
+        {'sweep': 'sweep', 'method': 'fixed', 'seed': 0, 'finished': True, 'num_iterations': 2},
+        ['iteration', 'train_return', 'eval_return'],
+        [(0, 1.5, float('nan')), (1, 2.5, np.float64(3.0))],
+    )
+    path = run_archive.write_record(str(tmp_path), record)
+    assert '[0, 1.5, null]' in open(path).read()
+    (archived,) = loading.archived_runs(str(tmp_path), 'runs', 'sweep')
+    assert archived.settings['run_dir'] == os.path.join('runs', 'sweep', 'fixed', 'seed_0')
+    assert np.isnan(archived.iterations['eval_return'][0]) and archived.iterations['eval_return'][1] == pytest.approx(
+        3.0
+    )
+    assert run_archive.finished_record(str(tmp_path), 'sweep/fixed/seed_0')['run'] == 'sweep/fixed/seed_0'
+    assert run_archive.finished_record(str(tmp_path), 'sweep/fixed/seed_1') is None
+
+
+@pytest.mark.parametrize(
+    'text, message',
+    [
+        ('{"format": 1}', 'is not an archived run record'),
+        ('{"format": 99, "run": "", "run_settings": {}, "settings": {}, "iterations": {}}', 'update lrrl'),
+        ('{"format": 1, "run": ', 'truncated or corrupt'),
+    ],
+)
+def test_a_damaged_or_newer_record_is_refused_by_name(tmp_path, text, message):
+    path = tmp_path / 'sweep' / 'x' / 'seed_0.json'
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(run_folder.UnreadableRunError, match=message) as error:
+        loading.archived_runs(str(tmp_path), 'runs', 'sweep')
+    assert str(path) in str(error.value)
+
+
+def test_same_run_ignores_where_the_configs_folder_is_and_nothing_else():
+    from lrrl import gin_files
+
+    settings = {
+        'sweep': 's',
+        'labels': {'method': 'lrrl'},
+        'seed': 0,
+        'gin_files': [os.path.join(gin_files.CONFIG_DIR, 'agents', 'dqn_cartpole.gin')],
+        'gin_bindings': ['Runner.num_iterations = 3'],
+    }
+    record = {'run_settings': run_archive.run_identity(dict(settings, gin_files=['agents/dqn_cartpole.gin']))}
+    assert run_archive.same_run(settings, record)
+    assert not run_archive.same_run(dict(settings, seed=1), record)
+    assert not run_archive.same_run(dict(settings, gin_bindings=['Runner.num_iterations = 4']), record)
+    assert not run_archive.same_run(dict(settings, gin_files=['agents/iqn_cartpole.gin']), record)
