@@ -42,6 +42,8 @@ NOT_RUN = 'not run yet'
 RUNNING = 'running'
 PRIMARY = 'final_return'
 SECONDARY = 'auc'
+# A bandit cell's largest arm probability at the end, mean over seeds (uniform: 1/K).
+MAX_P_COLUMN = 'max arm p at the end'
 
 
 def rate_label(rate):
@@ -250,9 +252,13 @@ class Campaign:
 
 
 def run_table(tables, final_iterations, share_rate=None):
-    """One row per run: method, seed, the scores, and the share of the second half's steps on ``share_rate``."""
+    """One row per run: method, seed, the scores, the largest arm probability at the end
+    (``final_max_p``) and the share of the second half's steps on ``share_rate``."""
     scores = scores_lib.run_scores(tables, final_iterations)
     scores = scores[scores['iterations_logged'] > 0].copy()
+    scores['final_max_p'] = scores['run_dir'].map(
+        {run_dir: final_max_probability(iterations) for run_dir, iterations in tables.iterations.groupby('run_dir')}
+    )
     if share_rate is not None:
         shares = {}
         for run_dir, iterations in tables.iterations.groupby('run_dir'):
@@ -274,6 +280,21 @@ def second_half_share(iterations, rate):
     return float(half[f'share_{matching[0]}'].mean())
 
 
+def final_max_probability(iterations):
+    """The largest arm probability at the last logged iteration; NaN for a run with one arm.
+
+    How far the bandit moved from a uniform choice (1/K) by the end of the run.
+    """
+    last = iterations.sort_values('iteration').iloc[-1]
+    probabilities = [last[c] for c in iterations.columns if c.startswith('p_') and pd.notna(last[c])]
+    return float(max(probabilities)) if len(probabilities) > 1 else np.nan
+
+
+def _max_p_text(summary):
+    value = summary.get('final_max_p', np.nan)
+    return f'{value:.2f}' if np.isfinite(value) else '-'
+
+
 def cell_summary(runs, reps, seed):
     """Per score of one cell's runs: the mean over seeds and its 95% bootstrap interval."""
     out = {'seeds': len(runs)}
@@ -285,8 +306,9 @@ def cell_summary(runs, reps, seed):
         frame = intervals.aggregate_intervals({'cell': intervals.score_matrix({'game': values})}, reps, seed)
         row = frame.iloc[0]
         out[score] = (row['mean'], row['mean_low'], row['mean_high'])
-    if 'share_on_rate' in runs.columns:
-        out['share_on_rate'] = float(runs['share_on_rate'].mean()) if len(runs) else np.nan
+    for column in ('share_on_rate', 'final_max_p'):
+        if column in runs.columns:
+            out[column] = float(runs[column].mean()) if len(runs) and runs[column].notna().any() else np.nan
     return out
 
 
@@ -416,6 +438,7 @@ def robustness_claim(campaign, setup, reps, seed, final_iterations):
                 f'share on {rate_label(setup.unstable_rate)}, 2nd half': (
                     f'{s["share_on_rate"]:.2f}' if np.isfinite(s.get('share_on_rate', np.nan)) else '-'
                 ),
+                MAX_P_COLUMN: _max_p_text(s),
             }
         )
     return {
@@ -472,6 +495,7 @@ def comparison(campaign, setup, reps, seed, final_iterations):
                 'final return [95% CI]': _interval_text(*s[PRIMARY]),
                 'AUC [95% CI]': _interval_text(*s[SECONDARY]),
                 f'share on {rate_label(setup.share_rate)}, 2nd half': f'{share:.2f}' if np.isfinite(share) else '-',
+                MAX_P_COLUMN: _max_p_text(s),
                 f'P(> {setup.reference}), final return': _probability_text(*p) if p else '-',
                 '_mean': s[PRIMARY][0],
                 '_p': p,
@@ -620,6 +644,7 @@ def per_game_claim(campaign, setup, reps, seed, final_iterations):
                     'seeds': s['seeds'],
                     'final return [95% CI]': _interval_text(*s[PRIMARY]),
                     'AUC [95% CI]': _interval_text(*s[SECONDARY]),
+                    MAX_P_COLUMN: _max_p_text(s),
                 }
             )
         games[game] = {}
@@ -1046,7 +1071,8 @@ verdict says whether the claim holds in these small settings, where it can be me
 Reported seeds are 0-4; anything chosen (the unstable and destructive rates, LRRL's default
 bandit) was chosen on other seeds (5-9, or the bandit testbed's). Intervals: 95% percentile
 bootstrap over seeds (rliable, {reps:,} replicates, seed {seed}); final return = mean training
-return over the last {final_iterations} iterations.
+return over the last {final_iterations} iterations; *max arm p at the end* = a bandit's largest arm
+probability after the last iteration, mean over seeds (1/K for a choice that stayed uniform).
 """
 
 

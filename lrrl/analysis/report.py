@@ -212,7 +212,7 @@ def write_report(
     written.append(_write_text(os.path.join(out_dir, 'per_game.tex'), display.latex_table(header, rows, bold, caption)))
     sections = [
         '# Results\n\n',
-        f'Runs from: {", ".join(run_roots) or "-"} ({_run_count(tables, archived)}).\n\n',
+        f'Runs from: {", ".join(run_roots) or "archived records only"} ({_run_count(tables, archived)}).\n\n',
         '## Per game and method\n\n',
         per_game_md,
     ]

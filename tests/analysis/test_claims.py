@@ -84,6 +84,13 @@ def test_second_half_share_reads_the_arm_of_the_rate_from_the_logged_candidates(
     assert np.isnan(claims.second_half_share(iterations, 0.3))
 
 
+def test_final_max_probability_is_the_largest_arm_probability_of_the_last_iteration():
+    iterations = pd.DataFrame({'iteration': [1, 0], 'p_0': [0.2, 0.5], 'p_1': [0.7, 0.25], 'p_2': [0.1, 0.25]})
+    assert claims.final_max_probability(iterations) == pytest.approx(0.7)
+    # A fixed rate logs one arm at probability 1: no bandit, no value.
+    assert np.isnan(claims.final_max_probability(pd.DataFrame({'iteration': [0], 'p_0': [1.0]})))
+
+
 def test_rate_drift_is_late_minus_early_share_weighted_log10_rate():
     iterations = pd.DataFrame(
         {
