@@ -47,9 +47,10 @@ def _write_csv(path, frame):
     return _write_text(path, frame.to_csv(index=False))
 
 
-def _run_count(tables, archived):
+def _run_count(tables, run_roots, archived):
     """'N run folders', and how many of them stand as archived records (their folders gone)."""
-    from_archive = len(set(tables.runs['run_dir']) & {r.settings['run_dir'] for r in archived})
+    found = {os.path.abspath(f) for f in loading.find_run_folders(list(run_roots))}
+    from_archive = len({os.path.abspath(r.settings['run_dir']) for r in archived} - found)
     return f'{len(tables.runs)} run folders' + (
         f', {from_archive} of them read from their archived records' if from_archive else ''
     )
@@ -210,9 +211,10 @@ def write_report(
     written.append(_write_csv(os.path.join(out_dir, 'per_game.csv'), cells))
     written.append(_write_text(os.path.join(out_dir, 'per_game.md'), per_game_md))
     written.append(_write_text(os.path.join(out_dir, 'per_game.tex'), display.latex_table(header, rows, bold, caption)))
+    count = _run_count(tables, run_roots, archived)
     sections = [
         '# Results\n\n',
-        f'Runs from: {", ".join(run_roots) or "archived records only"} ({_run_count(tables, archived)}).\n\n',
+        f'Runs from: {", ".join(run_roots) or "archived records only"} ({count}).\n\n',
         '## Per game and method\n\n',
         per_game_md,
     ]

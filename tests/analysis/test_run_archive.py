@@ -12,6 +12,7 @@ from helpers import FIXTURES
 from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.analysis import loading
+from lrrl.analysis import report
 
 OLD_RUN = os.path.join(FIXTURES, 'run_v0')
 
@@ -51,8 +52,11 @@ def test_a_run_folder_wins_over_its_record(runs_root, tmp_path):
     record = loading.archive_record(loading.read_run(run_dir), str(runs_root))
     record['iterations']['rows'] = [[*row[:1], -1.0, *row[2:]] for row in record['iterations']['rows']]
     run_archive.write_record(archive, record)
-    tables = loading.load_runs([str(runs_root)], loading.archived_runs(archive, str(runs_root), 'sweep'))
+    archived = loading.archived_runs(archive, str(runs_root), 'sweep')
+    tables = loading.load_runs([str(runs_root)], archived)
     assert len(tables.runs) == 1 and (tables.iterations['train_return'] > 0).all()
+    report.write_report([str(runs_root)], str(tmp_path / 'report'), reps=10, with_plots=False, archived=archived)
+    assert '(1 run folders).' in (tmp_path / 'report' / 'report.md').read_text()
 
 
 def test_nan_is_written_as_null_and_read_as_nan(tmp_path):
