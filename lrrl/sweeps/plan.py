@@ -31,11 +31,14 @@ def build_sweep(sweep_file, name, axis_flags, seeds_flag, gin_files):
     return spec.combine(base, name=name, seeds=seeds, axes=axes, gin_files=gin_files)
 
 
-def planned_runs(sweep_names, runs_root):
-    """``{sweep: {run key: labels}}``: the runs each sweep file plans (keys as ``lrrl.run_archive``'s)."""
+def planned_runs(sweep_names, runs_root, seeds=None):
+    """``{sweep: {run key: labels}}``: the runs each sweep file plans (keys as ``lrrl.run_archive``'s).
+
+    ``seeds``: seeds replacing every file's own (as ``lrrl.launch --seeds``), or None.
+    """
     planned = {}
     for name in sweep_names:
-        runs = spec.expand(spec.load_sweep(name), runs_root)
+        runs = spec.expand(spec.combine(spec.load_sweep(name), seeds=seeds), runs_root)
         planned[name] = {run_archive.run_key(runs_root, run.base_dir): dict(run.labels) for run in runs}
     return planned
 

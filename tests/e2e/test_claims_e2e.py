@@ -81,7 +81,15 @@ def test_claim4_sweep_gives_a_verdict_per_part_and_game(tmp_path):
         timeout=1200,
     )
     assert launched.returncode == 0, launched.stderr[-3000:]
+    # Launched on seed 0 only: by the file's seeds (0-4) the claim is still running; told the
+    # campaign's seeds, it gets its verdict.
     result = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports')
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(l for l in (out / 'CLAIMS.md').read_text().splitlines() if l.startswith('| 4 |'))
+    assert '**running (8 of 40 runs finished)**' in line, line
+    result = run_cli(
+        'lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200', '--noreports', '--seeds=0'
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     page = (out / 'CLAIMS.md').read_text()
     line = next(l for l in page.splitlines() if l.startswith('| 4 |'))
@@ -97,4 +105,11 @@ def test_claim4_sweep_gives_a_verdict_per_part_and_game(tmp_path):
 def test_a_missing_runs_root_is_a_config_error_and_nothing_is_written(tmp_path):
     result = run_cli('lrrl.claims', f'--runs_root={tmp_path / "nope"}', f'--out={tmp_path / "out"}')
     assert result.returncode == 2 and '--runs_root=' in result.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+def test_bad_seeds_are_a_config_error_and_nothing_is_written(tmp_path):
+    (tmp_path / 'runs').mkdir()
+    result = run_cli('lrrl.claims', f'--runs_root={tmp_path / "runs"}', f'--out={tmp_path / "out"}', '--seeds=0-x')
+    assert result.returncode == 2 and '--seeds=0-x' in result.stderr, result.stderr[-2000:]
     assert not (tmp_path / 'out').exists()
