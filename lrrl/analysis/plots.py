@@ -61,7 +61,8 @@ def arm_probabilities(iterations):
 def learning_rates(iterations, candidates, title=''):
     """LRRL over training: the rate used per iteration and a heatmap of arm probabilities, averaged over seeds.
 
-    ``candidates``: the rates of the arms, in arm order (for the heatmap's rows).
+    ``candidates``: the rates of the arms, in arm order (for the heatmap's rows);
+    None when the arms are schedules (rows named by arm index).
     The rate line is the geometric mean over seeds of each run's geometric mean
     rate over the iteration's training episodes.
     """
@@ -71,7 +72,7 @@ def learning_rates(iterations, candidates, title=''):
     ax_rate.plot(
         mean_log.index, 10 ** mean_log.to_numpy(), marker='o', markersize=3, label='rate used (mean over seeds)'
     )
-    for rate in candidates:
+    for rate in candidates or ():
         ax_rate.axhline(rate, color='gray', linewidth=0.5, linestyle=':')
     ax_rate.set_yscale('log')
     ax_rate.set_ylabel('learning rate')
@@ -89,8 +90,12 @@ def learning_rates(iterations, candidates, title=''):
         interpolation='nearest',
     )
     ax_heat.set_yticks(range(len(probabilities)))
-    ax_heat.set_yticklabels([f'{r:.3g}' for r in candidates[: len(probabilities)]])
-    ax_heat.set_ylabel('arm (learning rate)')
+    if candidates is None:
+        ax_heat.set_yticklabels([f'arm {k}' for k in range(len(probabilities))])
+        ax_heat.set_ylabel('arm (schedule)')
+    else:
+        ax_heat.set_yticklabels([f'{r:.3g}' for r in candidates[: len(probabilities)]])
+        ax_heat.set_ylabel('arm (learning rate)')
     ax_heat.set_xlabel('iteration')
     fig.colorbar(image, ax=ax_heat, label='probability (mean over seeds)')
     ax_rate.set_title(title or 'learning rate chosen by LRRL')

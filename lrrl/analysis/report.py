@@ -159,7 +159,9 @@ def write_plots(tables, report, out_dir):
         fig = plots.learning_curves(runs, title=f'{game} ({agent}): mean training return, mean ± std over seeds')
         written.append(plots.save(fig, os.path.join(out_dir, f'curves_{_slug(agent, game)}.png')))
         for method, method_runs in runs[runs['controller'] == estimates.LRRL_CONTROLLER].groupby('method'):
-            candidates = [float(r) for r in method_runs['candidates'].iloc[0].split(',')]
+            # None: the arms are schedules (methods/lrrl_scheduler_arms.gin), not fixed rates.
+            text = method_runs['candidates'].iloc[0]
+            candidates = [float(r) for r in text.split(',')] if isinstance(text, str) else None
             fig = plots.learning_rates(
                 method_runs, candidates, title=f'{game} ({agent}), {method}: rate chosen by LRRL'
             )

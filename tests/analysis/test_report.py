@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import SHORT_CARTPOLE
 from helpers import run_cli
 from lrrl import tables as tables_lib
 from lrrl.analysis import display
@@ -192,6 +193,33 @@ def test_plotted_data_is_the_mean_over_seeds(cartpole_runs):
     rate_line = fig.axes[0].get_lines()[0]
     geometric = 10 ** np.log10(lrrl_runs['learning_rate']).groupby(lrrl_runs['iteration']).mean()
     np.testing.assert_allclose(rate_line.get_ydata(), geometric.to_numpy())
+
+
+@pytest.mark.slow
+def test_report_plots_lrrl_whose_arms_are_schedules(tmp_path):
+    """Scheduler arms have no candidate rates: the arm plot names arms by index (claim 3's sweep)."""
+    runs = tmp_path / 'runs'
+    result = run_cli(
+        'lrrl.train',
+        f'--base_dir={runs / "arms" / "seed_0"}',
+        *SHORT_CARTPOLE,
+        '--gin_files=methods/lrrl_scheduler_arms.gin',
+        '--gin_bindings=Runner.num_iterations=2',
+        '--seed=0',
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    tables = loading.load_runs([str(runs)])
+    assert tables.runs['controller'].tolist() == ['BanditLearningRate']
+    assert tables.runs['candidates'].isna().all()
+    out = tmp_path / 'out'
+    result = run_cli('lrrl.report', f'--runs={runs}', f'--out={out}', '--bootstrap_reps=50', '--final_iterations=1')
+    assert result.returncode == 0, result.stderr[-4000:]
+    plots_written = sorted(p.name for p in out.glob('lr_*.png'))
+    assert len(plots_written) == 1 and (out / plots_written[0]).stat().st_size > 0
+    from lrrl.analysis import plots
+
+    fig = plots.learning_rates(tables.iterations, None)
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ['arm 0', 'arm 1', 'arm 2']
 
 
 def test_aggregate_plot_draws_rliables_profiles_and_the_iqm_intervals():
