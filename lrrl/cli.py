@@ -6,6 +6,10 @@ A command module defines its flags and a ``main(argv)`` decorated with
 - flags that do not parse, and extra arguments, are bad input (exit 2), like
   every ``errors.ConfigError``; each ``errors.LrrlError`` is printed as one line
   ``lrrl.<command>: error: <message>`` and exits with its code (``lrrl.errors``);
+- SIGTERM (``kill``'s default; a job or a session that ends) stops a command as
+  Ctrl-C does, with the same cleanup: ``lrrl.train`` records the run as
+  interrupted, ``lrrl.launch`` stops the runs it started (rather than leaving
+  them training on as orphans); both exit with ``errors.INTERRUPTED_EXIT_CODE``;
 - output is quiet: the command prints its own progress, and the frameworks'
   start-up noise (TensorFlow's C++ and Python logs, Gym's banner, deprecation
   warnings) is hidden. ``LRRL_VERBOSE=1`` in the environment, or
@@ -18,10 +22,13 @@ process-wide): ``--gin_files``, ``--gin_bindings``, ``--base_dir`` and
 which also puts them in its ``--help``.
 """
 
+import contextlib
 import functools
 import logging as python_logging
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from absl import app
@@ -86,6 +93,24 @@ class _DopamineLoggerNotice(python_logging.Filter):
         return not any(notice in message for notice in self.NOTICES)
 
 
+def _raise_interrupt(signum, frame):
+    del signum, frame
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """SIGTERM raises ``KeyboardInterrupt`` while the command runs (main thread only, as Python's signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def command(main):
     """Wraps a command's ``main(argv)``: argv check, quiet output, errors -> one line and an exit code."""
 
@@ -96,10 +121,14 @@ def command(main):
             if len(argv) > 1:
                 raise errors.ConfigError(f'Unexpected arguments: {argv[1:]} (every option is a --flag=value).')
             quiet_frameworks()
-            code = main(argv)
+            with _sigterm_as_ctrl_c():
+                code = main(argv)
         except errors.LrrlError as e:
             print(f'{name}: error: {e}', file=sys.stderr)
             sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            print(f'{name}: stopped (Ctrl-C or SIGTERM); the same command again resumes.', file=sys.stderr)
+            sys.exit(errors.INTERRUPTED_EXIT_CODE)
         sys.exit(code or 0)
 
     return wrapped

@@ -15,9 +15,16 @@ value and what is allowed (or, for a run folder, the file and how to continue).
 | 4    | ``Divergence``  | the network's weights became non-finite; the last checkpoint  |
 |      |                 | holds finite weights                                           |
 | 5    | ``RunWriteError`` | a file could not be written (disk full, permissions)         |
+| 130  |                 | stopped by Ctrl-C or SIGTERM (``INTERRUPTED_EXIT_CODE``);      |
+|      |                 | ``lrrl.launch`` stops the runs it started first; the same      |
+|      |                 | command again resumes from the last checkpoints                |
 
 Pure Python: the numpy control code raises ``ConfigError`` too.
 """
+
+# A shell's code for a process stopped by SIGINT (128 + 2); SIGTERM gets it too,
+# since every command stops the same way on both (``lrrl.cli.command``).
+INTERRUPTED_EXIT_CODE = 130
 
 
 class LrrlError(Exception):

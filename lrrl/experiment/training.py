@@ -133,7 +133,9 @@ def _run_locked(base_dir, controller, seed, gin_files, gin_bindings, log):
                 'failed',
                 run_folder.completed_iterations(base_dir),
                 num_iterations,
-                f'{type(e).__name__}: {short_error(e)}',
+                'interrupted (Ctrl-C or SIGTERM)'
+                if isinstance(e, KeyboardInterrupt)
+                else f'{type(e).__name__}: {short_error(e)}',
                 **details,
             )
         except OSError:

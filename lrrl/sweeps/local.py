@@ -10,7 +10,8 @@ thread pools of Dopamine's ``tf.compat.v1.Session`` from them (checked in
 ``allow_growth``, so each takes only the memory it needs).
 
 A failed run is reported (and its ``status.json`` says why) and the others go
-on. A progress line goes to ``log`` whenever a run starts or ends.
+on. A progress line goes to ``log`` whenever a run starts or ends. Stopping the
+launcher (Ctrl-C, or SIGTERM through ``lrrl.cli``) stops the runs it started.
 """
 
 import os
@@ -24,6 +25,8 @@ from lrrl import validation
 from lrrl.sweeps import executor
 
 LOG_FILE = 'train.log'
+# How long a stopped run gets to record its interruption before it is killed.
+STOP_TIMEOUT_SECONDS = 60
 
 
 def available_cpus():
@@ -176,10 +179,18 @@ class LocalExecutor(executor.Executor):
                     self.log(f'{outcome} {run.base_dir}')
                     self._progress(counts, total)
         except KeyboardInterrupt:
+            # Ctrl-C, or SIGTERM (lrrl.cli): stop the runs started here rather than
+            # leave them training as orphans; each records the interruption and
+            # resumes from its last checkpoint on the next launch.
+            self.log(f'stopping {len(running)} running run(s); the same launch command resumes them')
             for run, process, log, gpu in running:
                 process.terminate()
             for run, process, log, gpu in running:
-                process.wait()
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
                 log.close()
             raise
         for run in failed:

@@ -3,8 +3,10 @@
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -180,3 +182,45 @@ def test_a_failing_run_is_reported_and_does_not_stop_the_others(tmp_path):
     assert failed['state'] == 'failed' and 'max_steps_per_episode = None' in failed['error']
     assert 'FAILED' in result.stdout and 'max_steps_per_episode = None' in result.stdout
     assert run_folder.read_status(str(runs_root / 'mixed' / '200' / 'seed_0'))['state'] == 'finished'
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_launcher_and_its_runs_and_the_next_launch_resumes_them(tmp_path):
+    # kill's default signal (a session or a job that ends): before, the launcher
+    # died and left its runs training on as orphans that held their folders.
+    runs_root = tmp_path / 'runs'
+    args = ['--sweep=cartpole_tiny', f'--runs_root={runs_root}', '--seeds=0', '--max_parallel=1']
+    long_runs = ['--gin_bindings=Runner.num_iterations=50', *SHORT[1:]]
+    launcher = subprocess.Popen(
+        [sys.executable, '-m', 'lrrl.launch', *args, *long_runs],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'),
+    )
+    first = str(runs_root / 'cartpole_tiny' / 'fixed_1e-3' / 'seed_0')
+    try:
+        deadline = time.monotonic() + 300
+        while run_folder.completed_iterations(first) < 1:
+            assert launcher.poll() is None and time.monotonic() < deadline, 'the first iteration never finished'
+            time.sleep(0.5)
+        assert run_folder.is_locked(first)
+        launcher.send_signal(signal.SIGTERM)
+        stdout, stderr = launcher.communicate(timeout=120)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert launcher.returncode == errors.INTERRUPTED_EXIT_CODE, stdout + stderr[-3000:]
+    assert 'stopping 1 running run(s)' in stdout
+    assert 'lrrl.launch: stopped' in stderr and 'Traceback' not in stderr
+    assert not run_folder.is_locked(first)  # its training process is gone, not orphaned
+    status = run_folder.read_status(first)
+    assert status['state'] == 'failed' and status['error'] == 'interrupted (Ctrl-C or SIGTERM)'
+    assert 1 <= status['iteration'] < 50
+    log = open(os.path.join(first, 'train.log')).read()
+    assert 'lrrl.train: stopped' in log and 'Traceback' not in log
+
+    plan = run_cli('lrrl.launch', *args, *long_runs, '--dry_run')
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert '1 new, 1 resumable, 0 finished' in plan.stdout and '0 running elsewhere' in plan.stdout
