@@ -21,6 +21,9 @@ when some runs failed.
 the claims campaign keeps one in git, ``results/claims/archive``): a run whose
 folder is missing or empty and whose archived record is finished with the same
 settings is skipped too, so a campaign resumes on a machine without its run folders.
+With it, the launch also writes each run's record there as the run finishes (and,
+when it starts, the records of finished runs of the sweep that have none), so the
+archive keeps every finished run even if the launch or the machine stops later.
 """
 
 import os
@@ -29,6 +32,7 @@ from absl import flags
 
 from lrrl import cli
 from lrrl import errors
+from lrrl import run_folder
 from lrrl.sweeps import plan as plan_lib
 
 flags.DEFINE_string('sweep', None, 'Sweep file (TOML): a path, or a name in configs/sweeps/ or configs/experiments/.')
@@ -44,7 +48,8 @@ flags.DEFINE_string('runs_root', os.path.join('results', 'runs'), 'Runs go to <r
 flags.DEFINE_string(
     'archive_root',
     None,
-    "An archive of finished runs' records (e.g. results/claims/archive): runs finished there are skipped.",
+    "An archive of finished runs' records (e.g. results/claims/archive): runs finished there are skipped, "
+    'and each run that finishes is recorded there.',
 )
 flags.DEFINE_enum('executor', 'local', ['local', 'slurm'], 'Where the runs train.')
 flags.DEFINE_boolean('dry_run', False, 'Print the plan and stop.')
@@ -69,6 +74,22 @@ FLAGS = flags.FLAGS
 
 def log(line):
     print(f'[launch] {line}', flush=True)
+
+
+def archiver(runs_root, archive_root):
+    """``archive(run_dir)``: writes a finished run's record; a failure is logged, the launch goes on."""
+    from lrrl.analysis import loading  # pylint: disable=g-import-not-at-top  (pandas, only when archiving)
+
+    def archive(run_dir):
+        try:
+            path = loading.archive_run(run_dir, runs_root, archive_root)
+        except (OSError, run_folder.UnreadableRunError) as e:
+            log(f'WARNING: {run_dir} finished but was not archived: {e}')
+            return
+        if path:
+            log(f'archived {path}')
+
+    return archive
 
 
 def make_executor(sweep_name):
@@ -107,6 +128,15 @@ def main(argv):
     if FLAGS.dry_run:
         log('dry run: nothing launched.')
         return 0
+    if FLAGS.archive_root:
+        executor.on_run_finished = archiver(FLAGS.runs_root, FLAGS.archive_root)
+        from lrrl.analysis import loading  # pylint: disable=g-import-not-at-top
+
+        # Runs finished by an earlier launch (or by SLURM after a launch that did not wait).
+        for run_dir in loading.unarchived_finished(
+            os.path.join(FLAGS.runs_root, sweep.name), FLAGS.runs_root, FLAGS.archive_root
+        ):
+            executor.on_run_finished(run_dir)
     if not runs:
         log('nothing to do: every run is finished or running elsewhere.')
         return 0

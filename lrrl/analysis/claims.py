@@ -208,13 +208,7 @@ class Campaign:
 
     def archive_finished(self, sweeps, log=None):
         """Archives every finished run folder of ``sweeps``; returns how many records were written."""
-        written = 0
-        for folder in self._folders(sweeps):
-            for run_dir in loading.find_run_folders([folder]):
-                record = loading.read_run(run_dir)
-                if record.settings['finished']:
-                    run_archive.write_record(self.archive_root, loading.archive_record(record, self.runs_root))
-                    written += 1
+        written = loading.archive_finished(self._folders(sweeps), self.runs_root, self.archive_root)
         if log:
             log(f'archived {written} finished runs of {len(sweeps)} sweeps in {self.archive_root}')
         return written

@@ -340,6 +340,34 @@ def archive_record(record, runs_root):
     )
 
 
+def archive_run(run_dir, runs_root, archive_root):
+    """Archives the run folder ``run_dir`` (under ``runs_root``) if it has finished.
+
+    Returns the record's path, or None for a run that has not finished (nothing written).
+    """
+    record = read_run(run_dir)
+    if not record.settings['finished']:
+        return None
+    return run_archive.write_record(archive_root, archive_record(record, runs_root))
+
+
+def archive_finished(folders, runs_root, archive_root):
+    """Archives every finished run folder under ``folders``; returns how many records were written."""
+    return sum(archive_run(run_dir, runs_root, archive_root) is not None for run_dir in find_run_folders(folders))
+
+
+def unarchived_finished(folder, runs_root, archive_root):
+    """The finished run folders under ``folder`` whose archive holds no finished record (status only: fast)."""
+    if not os.path.isdir(folder):
+        return []
+    return [
+        run_dir
+        for run_dir in find_run_folders(folder)
+        if (run_folder.read_status(run_dir) or {}).get('state') == 'finished'
+        and run_archive.finished_record(archive_root, run_archive.run_key(runs_root, run_dir)) is None
+    ]
+
+
 def archived_runs(archive_root, runs_root, sweep):
     """The sweep's archived runs as ``RunRecord``s, each named by the run folder it stands for."""
     records = []

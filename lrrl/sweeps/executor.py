@@ -20,7 +20,17 @@ def silent(line):
 
 
 class Executor:
-    """Trains (or submits) runs; see the module doc."""
+    """Trains (or submits) runs; see the module doc.
+
+    ``on_run_finished``: if set, called with the folder of each run the backend
+    sees finish (e.g. ``lrrl.launch`` archives it).
+    """
+
+    on_run_finished = None
+
+    def _finished(self, run):
+        if self.on_run_finished is not None:
+            self.on_run_finished(run.base_dir)
 
     def launch(self, runs, skipped=0):
         raise NotImplementedError

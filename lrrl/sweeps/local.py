@@ -177,6 +177,8 @@ class LocalExecutor(executor.Executor):
                     if outcome == 'failed':
                         failed.append(run)
                     self.log(f'{outcome} {run.base_dir}')
+                    if outcome == 'done':
+                        self._finished(run)
                     self._progress(counts, total)
         except KeyboardInterrupt:
             # Ctrl-C, or SIGTERM (lrrl.cli): stop the runs started here rather than

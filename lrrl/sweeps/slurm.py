@@ -173,6 +173,7 @@ class SlurmExecutor(executor.Executor):
             state = (run_folder.read_status(run.base_dir) or {}).get('state')
             if state == 'finished':
                 counts['done'] += 1
+                self._finished(run)
             else:
                 counts['failed'] += 1
                 error = (run_folder.read_status(run.base_dir) or {}).get('error')

@@ -1,8 +1,10 @@
 """The local executor (parallel, idempotent, resumes only what is missing), TF thread caps, GPU slots, run status."""
 
 import glob
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -224,3 +226,40 @@ def test_sigterm_stops_the_launcher_and_its_runs_and_the_next_launch_resumes_the
     plan = run_cli('lrrl.launch', *args, *long_runs, '--dry_run')
     assert plan.returncode == 0, plan.stderr[-3000:]
     assert '1 new, 1 resumable, 0 finished' in plan.stdout and '0 running elsewhere' in plan.stdout
+
+
+@pytest.mark.slow
+def test_a_launch_with_an_archive_records_each_run_as_it_finishes(tmp_path):
+    runs_root, archive = tmp_path / 'runs', tmp_path / 'archive'
+    archive.mkdir()
+    args = ['--sweep=cartpole_tiny', f'--runs_root={runs_root}', f'--archive_root={archive}', '--seeds=0', *SHORT]
+    first = run_cli('lrrl.launch', *args, '--max_parallel=2')
+    assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+    records = sorted(archive.rglob('seed_*.json'))
+    assert [r.relative_to(archive).as_posix() for r in records] == [
+        'cartpole_tiny/fixed_1e-3/seed_0.json',
+        'cartpole_tiny/lrrl/seed_0.json',
+    ]
+    assert first.stdout.count('[launch] archived ') == 2
+    # Each record is written when its run is done, before the launch ends.
+    lines = first.stdout.splitlines()
+    for record in records:
+        archived_at = next(i for i, l in enumerate(lines) if l.endswith(str(record)))
+        run = os.path.join(runs_root, 'cartpole_tiny', record.parent.name, 'seed_0')
+        assert lines.index(f'[launch] done {run}') < archived_at
+    written = json.loads(records[1].read_text())
+    assert written['run'] == 'cartpole_tiny/lrrl/seed_0' and written['settings']['finished']
+    assert len(written['iterations']['rows']) == 2
+
+    # A finished run without a record (finished by an earlier launch): recorded by the next one.
+    records[0].unlink()
+    again = run_cli('lrrl.launch', *args)
+    assert again.returncode == 0 and 'nothing to do' in again.stdout, again.stderr[-3000:]
+    assert again.stdout.count('[launch] archived ') == 1 and records[0].exists()
+
+    # On a machine without the run folders, the archive alone says they are done.
+    shutil.rmtree(runs_root)
+    fresh = run_cli('lrrl.launch', *args)
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
+    assert '0 new, 0 resumable, 0 finished (skipped), 2 finished in the archive' in fresh.stdout
+    assert 'nothing to do' in fresh.stdout and not runs_root.exists()
