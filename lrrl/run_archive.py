@@ -19,7 +19,8 @@ that path relative to the runs root). The file holds:
 
 Who uses it: ``python -m lrrl.claims`` archives every finished run of the
 campaign's sweeps and reads the archive beside the run folders (a run folder,
-when present, wins); ``python -m lrrl.launch --archive_root=...`` skips a run
+when present, wins); ``python -m lrrl.launch --archive_root=...`` archives each
+run as it finishes and skips a run
 whose folder is missing or empty but whose archived record is finished with the
 same settings (``same_run``), so relaunching a sweep on a new machine trains only
 what is missing. Pure Python, no pandas: the launcher reads it too.
