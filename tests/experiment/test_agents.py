@@ -287,7 +287,11 @@ def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
     assert controller.closed_at[0] >= start + kappa
     boundaries = [start] + controller.closed_at
     extended = [end > begin + kappa for begin, end in zip(boundaries, boundaries[1:])]
-    assert any(extended) == (kappa == 7)
+    # A round extends only until the first episode end at or after its kappa steps; with
+    # kappa = 7 (shorter than any CartPole episode) some must. With kappa = 60 whether one
+    # does depends on the episode lengths (the environment is not seeded), so not asserted.
+    if kappa == 7:
+        assert any(extended)
     for begin, end in zip(boundaries, boundaries[1:]):
         assert end >= begin + kappa
         if end > begin + kappa:
