@@ -32,6 +32,7 @@ from lrrl import run_folder
 from lrrl import tables as tables_lib
 from lrrl.analysis import intervals
 from lrrl.analysis import loading
+from lrrl.analysis import normalization
 from lrrl.analysis import report
 from lrrl.analysis import scores as scores_lib
 
@@ -112,7 +113,9 @@ class ComparisonSetup:
     """Claim 7: cells compared with a reference cell on one network and game (no verdict).
 
     ``cells``: ((label shown, method label), ...) from ``sweeps``; the first
-    sweep may be claim 1's, whose LRRL and uniform cells are shared.
+    sweep may be claim 1's or 2's, whose LRRL and uniform cells are shared.
+    ``game``: the game whose runs are read (the ``game`` column: ``'CartPole'``,
+    ``'Breakout-MinAtar'``), as claim 2's sweep runs several.
     """
 
     question: str
@@ -121,9 +124,20 @@ class ComparisonSetup:
     cells: tuple
     reference: str
     share_rate: float
+    game: str
 
 
 _CARTPOLE_SET = (('lrrl (default)', 'lrrl_with_0.03'), ('uniform', 'uniform_with_0.03'))
+# The default bandit with one setting moved (claim7_*_sensitivity.toml's cells).
+_SENSITIVITY_CELLS = tuple(
+    (f'{name} {value}', f'{key}_{value}')
+    for name, key, values in (
+        ('alpha', 'alpha', ('0.33', '3')),
+        ('delta', 'delta', ('0.9', '0.999')),
+        ('kappa (fraction of the run)', 'kappa', ('0.0025', '0.04')),
+    )
+    for value in values
+)
 COMPARISON_SETUPS = (
     ComparisonSetup(
         'which bandit',
@@ -138,23 +152,25 @@ COMPARISON_SETUPS = (
         ),
         reference='uniform',
         share_rate=0.03,
+        game='CartPole',
     ),
     ComparisonSetup(
         'sensitivity to alpha, delta, kappa',
         'DQN, CartPole-v0, {1e-4, 1e-3, 0.03}',
         ('claim1_cartpole_dqn', 'claim7_cartpole_sensitivity'),
-        _CARTPOLE_SET
-        + tuple(
-            (f'{name} {value}', f'{key}_{value}')
-            for name, key, values in (
-                ('alpha', 'alpha', ('0.33', '3')),
-                ('delta', 'delta', ('0.9', '0.999')),
-                ('kappa (fraction of the run)', 'kappa', ('0.0025', '0.04')),
-            )
-            for value in values
-        ),
+        _CARTPOLE_SET + _SENSITIVITY_CELLS,
         reference='lrrl (default)',
         share_rate=0.03,
+        game='CartPole',
+    ),
+    ComparisonSetup(
+        'sensitivity to alpha, delta, kappa',
+        'DQN, MinAtar Breakout, K(5) = {6.25e-5, 1.25e-4, 2.5e-4, 5e-4, 1e-3}',
+        ('claim2_minatar_dqn', 'claim7_minatar_sensitivity'),
+        (('lrrl (default)', 'lrrl_k5'), ('uniform', 'uniform_k5')) + _SENSITIVITY_CELLS,
+        reference='lrrl (default)',
+        share_rate=1e-3,
+        game='Breakout-MinAtar',
     ),
     ComparisonSetup(
         'a wide set',
@@ -171,6 +187,7 @@ COMPARISON_SETUPS = (
         ),
         reference='uniform',
         share_rate=1e-2,
+        game='CartPole',
     ),
 )
 
@@ -476,6 +493,10 @@ def _scale(runs):
 # Claim 7: the reviewers' questions.
 
 
+def _minatar(setup):
+    return setup.game.endswith(normalization.MINATAR_SUFFIX)
+
+
 def comparison(campaign, setup, reps, seed, final_iterations):
     """Claim 7 on one setup: per cell its scores, share on ``share_rate``, and P(> the reference cell)."""
     if campaign.tables([setup.sweeps[-1]]) is None:
@@ -483,6 +504,7 @@ def comparison(campaign, setup, reps, seed, final_iterations):
     tables = campaign.tables(setup.sweeps)
     runs = run_table(tables, final_iterations, share_rate=setup.share_rate)
     runs = runs[runs['finished'].astype(bool)]
+    runs = runs[runs['game'] == setup.game]
     methods = dict(setup.cells)
     reference = runs[runs['method'] == methods[setup.reference]]
     rows = []
@@ -518,7 +540,7 @@ def _comparison_evidence(result):
     above = [r['cell'] for r in rows if r['_p'] and r['_p'][1] > 0.5]
     below = [r['cell'] for r in rows if r['_p'] and r['_p'][2] < 0.5]
     return (
-        f'{setup.question}: highest mean final return {best["cell"]} ({best["final return [95% CI]"]}); '
+        f'{setup.question} ({setup.game}): highest mean final return {best["cell"]} ({best["final return [95% CI]"]}); '
         + f'clearly above {setup.reference}: {", ".join(above) or "none"}; clearly below: {", ".join(below) or "none"}'
     )
 
@@ -910,7 +932,12 @@ CLAIMS = (
         'ICLR 2025/2026 reviews',
         "LRRL's bandit, paper-literal, textbook Exp3, EXP3-IX, discounted UCB and uniform on one network and set; "
         'the default with α, δ or κ moved one at a time; a wide log-spaced set',
-        ('claim7_cartpole_bandits', 'claim7_cartpole_sensitivity', 'claim7_cartpole_wide_set'),
+        (
+            'claim7_cartpole_bandits',
+            'claim7_cartpole_sensitivity',
+            'claim7_cartpole_wide_set',
+            'claim7_minatar_sensitivity',
+        ),
     ),
 )
 
@@ -1001,7 +1028,9 @@ def build_page(campaign, reps=2000, seed=0, final_iterations=scores_lib.FINAL_IT
     drift = drift_claim(
         (
             (DRIFT_MINATAR, [per_game[n] for n in (2, 4) if n in per_game]),
-            (DRIFT_CLASSIC, robustness + choices),
+            # A MinAtar setup of claim 7 moves the bandit's settings; its default-bandit and
+            # uniform cells are claim 2's, read in the MinAtar source already.
+            (DRIFT_CLASSIC, robustness + [c for c in choices if not _minatar(c['setup'])]),
         ),
         reps,
         seed,
@@ -1015,7 +1044,7 @@ def build_page(campaign, reps=2000, seed=0, final_iterations=scores_lib.FINAL_IT
         evidence[1] = '; '.join(_robustness_evidence(r) for r in robustness if r['summary'].get('lrrl_with'))
         sections[1] = '\n'.join(_robustness_section(r) for r in robustness)
     if choices:
-        verdicts[7] = 'answered for: ' + ', '.join(c['setup'].question for c in choices)
+        verdicts[7] = 'answered for: ' + ', '.join(f'{c["setup"].question} ({c["setup"].game})' for c in choices)
         evidence[7] = '; '.join(_comparison_evidence(c) for c in choices)
         sections[7] = ''.join(
             f'### {c["setup"].question.capitalize()}: {c["setup"].title}\n\nScale: {c["scale"]}. Sweeps: '

@@ -10,6 +10,7 @@ import pytest
 
 from lrrl import gin_files
 from lrrl.analysis import claims
+from lrrl.analysis import normalization
 
 LOW = 'fixed_0.0001'
 GOOD = 'fixed_0.001'
@@ -206,3 +207,18 @@ def test_per_game_parts_name_cells_of_their_sweep_files(setup):
     cells = {'/'.join(combination) for combination in itertools.product(*labels)}
     for part in setup.parts:
         assert {part.x, *part.others} <= cells, part.name
+
+
+@pytest.mark.parametrize('setup', claims.COMPARISON_SETUPS, ids=lambda s: f'{s.sweeps[-1]}')
+def test_comparison_setups_name_cells_and_a_game_of_their_sweep_files(setup):
+    methods, games = set(), set()
+    for sweep in setup.sweeps:
+        with open(os.path.join(gin_files.CONFIG_DIR, 'experiments', sweep + '.toml'), 'rb') as f:
+            axes = tomllib.load(f)['axes']
+        methods |= set(axes['method'])
+        games |= {normalization.minatar_game_label(g) for g in axes.get('game', {}).get('values', [])}
+    shown = dict(setup.cells)
+    assert set(shown.values()) <= methods, set(shown.values()) - methods
+    assert setup.reference in shown
+    # Sweeps with a game axis run MinAtar games; the CartPole ones set the environment in gin.
+    assert setup.game in games if games else setup.game == 'CartPole'

@@ -34,9 +34,9 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (18 of 318 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn, claim2_minatar_dqn, '
+        'running (18 of 348 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn, claim2_minatar_dqn, '
         'claim4_minatar_optimizers, claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
-        'claim7_cartpole_wide_set)' in lines['| 5']
+        'claim7_cartpole_wide_set, claim7_minatar_sensitivity)' in lines['| 5']
     )
     for number in ('2', '3', '4', '6', '7'):
         assert '**not run yet**' in lines[f'| {number}'], lines[f'| {number}']
