@@ -27,14 +27,14 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     # The CartPole setup finished on the two seeds launched (its file plans five), the Acrobot and
     # IQN ones have not started: no verdict for the claim yet, the CartPole numbers shown as provisional,
     # and a verdict in the CartPole setup's section.
-    assert '**running (18 of 93 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn)**' in line, line
+    assert '**running (18 of 102 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn)**' in line, line
     assert 'provisional: DQN, CartPole-v0' in line and 'uniform with' in line and 'best fixed (fixed_' in line
     section = page[page.index('### DQN, CartPole-v0') :]
     assert re.search(r'Rule \(final return\): \*\*(reproduced|refuted|inconclusive)\*\*', section), section[:3000]
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (18 of 348 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn, claim2_minatar_dqn, '
+        'running (18 of 357 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn, claim2_minatar_dqn, '
         'claim4_minatar_optimizers, claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
         'claim7_cartpole_wide_set, claim7_minatar_sensitivity)' in lines['| 5']
     )
