@@ -19,10 +19,11 @@ When the controller hears of returns (``feedback``):
 - ``'iteration'`` (default): once per PPO iteration. Just before each update
   the agent reports the mean raw return of the training episodes that ended
   since the previous update; the controller's answer is the rate of this
-  update. So a bandit round is counted in PPO iterations (κ =
-  ``BanditLearningRate.episodes_per_round`` reports, each one iteration of
-  ``PPOAgent.update_period`` environment steps), and the returns that judge an
-  arm come from the policy that arm's update produced. Episodes that end
+  update. So a bandit round closes only at an iteration of
+  ``PPOAgent.update_period`` environment steps (κ agent steps, or κ =
+  ``BanditLearningRate.episodes_per_round`` reports, extended until a report
+  arrives; docs/ppo.md), and the returns that judge an arm come from the
+  policy that arm's update produced. Episodes that end
   before the first update judge no rate and are not reported; an iteration in
   which no episode ended reports nothing.
 - ``'episode'``: every training episode as it ends, as the DQN and IQN agents
