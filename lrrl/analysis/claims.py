@@ -637,6 +637,13 @@ PER_GAME_SETUPS = (
                 ('fixed_3e-4',),
                 False,
             ),
+            Part(
+                'control (not a claim of the paper): LRRL beats uniform',
+                BEATS,
+                'lrrl_ppo_k5',
+                ('uniform_ppo_k5',),
+                False,
+            ),
         ),
     ),
 )
@@ -961,7 +968,7 @@ CLAIMS = (
         'With PPO on MuJoCo, competitive with the default rate',
         'v3, MuJoCo experiments',
         "MuJoCo Hopper and HalfCheetah, Dopamine's JAX PPO: Adam 3e-4 held constant, LRRL over 3e-4 x "
-        '{1/4, 1/2, 1, 2, 4}',
+        '{1/4, 1/2, 1, 2, 4}, UniformBandit over the same rates',
         ('claim8_mujoco_ppo',),
     ),
 )
