@@ -1133,8 +1133,9 @@ Written by `python -m lrrl.claims` from the campaign's runs (its sweeps are
 in [`archive/`](archive/), so the page regenerates without the run folders); docs/claims.md
 says how each verdict is decided. Scale: classic control (CartPole, Acrobot), MinAtar and two
 MuJoCo tasks on a 2-core CPU, 40k to 300k agent steps per run; the paper's DQN runs are 200
-iterations x 250k agent steps (200M Atari frames), its PPO runs are assumed to be 1M steps. **None of this is a reproduction at the paper's scale**: a
-verdict says whether the claim holds in these small settings, where it can be measured.
+iterations x 250k agent steps (200M Atari frames), its PPO runs are assumed to be 1M steps.
+**None of this is a reproduction at the paper's scale**: a verdict says whether the claim
+holds in these small settings, where it can be measured.
 Reported seeds are 0-4; anything chosen (the unstable and destructive rates, LRRL's default
 bandit) was chosen on other seeds (5-9, or the bandit testbed's). Intervals: 95% percentile
 bootstrap over seeds (rliable, {reps:,} replicates, seed {seed}); final return = mean training
