@@ -9,7 +9,8 @@ the launcher, the report and the run summary read it. No TensorFlow here.
       metrics/               Dopamine's metrics collectors (console, pickle, TensorBoard)
       config.gin             every gin binding the run was launched with (CONFIG)
       operative_config.gin   the values its objects were built with (OPERATIVE_CONFIG)
-      run.json               seed, gin files, bindings; a launcher adds sweep and labels (RUN_FILE)
+      run.json               seed, gin files, bindings; a launcher adds sweep and labels; the code
+                             version and settings fingerprint of each training session (RUN_FILE)
       status.json            running / finished / failed, iterations checkpointed (STATUS_FILE)
       lr_trace.csv           one row per training episode with its rate (TRACE_FILE)
       .lock                  held by the process training in the folder (LOCK_FILE)
@@ -59,6 +60,8 @@ RUN_FILE = 'run.json'
 STATUS_FILE = 'status.json'
 LOCK_FILE = '.lock'
 TRACE_FILE = 'lr_trace.csv'
+# run.json's list of the code versions and settings fingerprints that trained the run.
+PROVENANCE = 'provenance'
 CHECKPOINTS = 'checkpoints'
 LOGS = 'logs'
 
@@ -101,11 +104,34 @@ def read_run_settings(run_dir):
 
 
 def write_run_settings(run_dir, settings, keep_existing=False):
-    """Writes ``run.json``; with ``keep_existing``, an existing one is left as it is."""
+    """Writes ``run.json``; with ``keep_existing``, an existing one is left as it is.
+
+    The provenance entries of an existing file are kept (a relaunch rewrites the
+    launcher's settings, not the record of who trained the run).
+    """
     path = os.path.join(run_dir, RUN_FILE)
     if keep_existing and os.path.exists(path):
         return path
+    existing = read_run_settings(run_dir) if os.path.exists(path) else {}
+    if existing.get(PROVENANCE) and PROVENANCE not in settings:
+        settings = {**settings, PROVENANCE: existing[PROVENANCE]}
     return atomic.write_json(path, settings)
+
+
+def add_provenance(run_dir, entry):
+    """Appends a training session's code version and fingerprint (``lrrl.provenance``) to ``run.json``.
+
+    Nothing is added when the last entry says the same (a resume by the same
+    code with the same settings), so the list names each change of code or
+    settings once, with the iteration it started at.
+    """
+    settings = read_run_settings(run_dir)
+    entries = list(settings.get(PROVENANCE) or [])
+    same = ('commit', 'dirty', 'behaviour', 'fingerprint')
+    if entries and all(entries[-1].get(k) == entry.get(k) for k in same):
+        return
+    settings[PROVENANCE] = entries + [dict(entry)]
+    atomic.write_json(os.path.join(run_dir, RUN_FILE), settings)
 
 
 # --- status.json ------------------------------------------------------------

@@ -38,6 +38,7 @@ import pandas as pd
 
 from lrrl import errors
 from lrrl import gin_files
+from lrrl import provenance
 from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.analysis import gin_text
@@ -236,6 +237,8 @@ def read_run(run_dir, method_files=None):
         'training_steps': gin_text.binding_value(bindings, 'Runner.training_steps'),
         'num_iterations': num_iterations,
         'state': status.get('state'),
+        # Which code and settings trained it (lrrl.provenance): None for runs made before it was recorded.
+        **provenance.summary(launch.get(run_folder.PROVENANCE)),
     }
     for key, value in labels.items():
         settings[f'label:{key}'] = value

@@ -22,6 +22,7 @@ import tensorflow as tf
 from lrrl import atomic
 from lrrl import compat
 from lrrl import errors
+from lrrl import provenance
 from lrrl import run_folder
 from lrrl.experiment import checks
 from lrrl.experiment import runner as runner_lib
@@ -166,6 +167,7 @@ def _train(base_dir, controller, seed, gin_files, gin_bindings, log):
             log(f'resuming {base_dir} at iteration {runner.start_iteration + 1}/{runner.num_iterations}')
         else:
             log(f'starting {base_dir}: {runner.num_iterations} iterations')
+        run_folder.add_provenance(base_dir, provenance.session_entry(gin.config_str(), runner.start_iteration))
         runner.run_experiment()
     save_operative_config(base_dir)
     log(

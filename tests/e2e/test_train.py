@@ -56,14 +56,21 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
     trace = assert_run_folder(run_dir, 2)
     assert trace['learning_rate'].nunique() > 1
     assert set(trace['learning_rate']) <= {1e-4, 1e-3, 1e-2}
-    # run.json records the launch; one already there (the sweep launcher's) is never replaced.
+    # run.json records the launch and the code that trained it (lrrl.provenance); one already
+    # there (the sweep launcher's) is never replaced, only given the provenance entries.
     run_json = os.path.join(run_dir, 'run.json')
     with open(run_json) as f:
-        assert json.load(f) == {
-            'seed': 1,
-            'gin_files': [agent_file, 'lrrl/bandit.gin'],
-            'gin_bindings': [a.split('=', 1)[1] for a in args if a.startswith('--gin_bindings=')],
-        }
+        recorded = json.load(f)
+    (session,) = recorded.pop('provenance')
+    assert recorded == {
+        'seed': 1,
+        'gin_files': [agent_file, 'lrrl/bandit.gin'],
+        'gin_bindings': [a.split('=', 1)[1] for a in args if a.startswith('--gin_bindings=')],
+    }
+    from lrrl import provenance
+
+    assert session['behaviour'] == provenance.BEHAVIOUR_VERSION and session['from_iteration'] == 0
+    assert len(session['commit'] or '') == 40 and len(session['fingerprint']) == 16
     launcher = json.dumps({'sweep': 'cartpole', 'labels': {'method': 'lrrl'}, 'seed': 1})
     with open(run_json, 'w') as f:
         f.write(launcher)
@@ -85,7 +92,10 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
     # The bandit continued from its checkpoint rather than restarting.
     assert resumed['agent_step'].iloc[len(trace)] > trace['agent_step'].iloc[-1]
     with open(run_json) as f:
-        assert f.read() == launcher
+        resumed_settings = json.load(f)
+    # The resume trained with the same code: one entry, from the iteration it resumed at.
+    assert [e['from_iteration'] for e in resumed_settings.pop('provenance')] == [2]
+    assert resumed_settings == json.loads(launcher)
     kept = [f for f in os.listdir(run_dir) if f.startswith('config.') and f != 'config.gin']
     assert len(kept) == 1  # the first launch's config, kept when the bindings changed
     # Resuming with another bandit value is refused, naming it, before anything is touched.
