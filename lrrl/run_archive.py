@@ -15,7 +15,12 @@ that path relative to the runs root). The file holds:
      "settings": {...},        # what the analysis reads of the run (lrrl.analysis.loading)
      "config": "...",          # the run's config.gin (None for records made from a report table)
      "source": "...",          # how the record was made
-     "iterations": {"columns": [...], "rows": [[...], ...]}}   # one row per iteration
+     "iterations": {"columns": [...], "rows": [[...], ...]},   # one row per iteration
+     "rounds": {"columns": [...], "rows": [[...], ...]}}       # rounds.csv (format 2; bandit runs)
+
+Format 2 added ``rounds``, the run's closed bandit rounds (``lrrl.run_folder``,
+rounds.csv), floats kept to 7 significant digits; format-1 records read as
+records without rounds.
 
 Who uses it: ``python -m lrrl.claims`` archives every finished run of the
 campaign's sweeps and reads the archive beside the run folders (a run folder,
@@ -34,7 +39,7 @@ from lrrl import atomic
 from lrrl import gin_files
 from lrrl import run_folder
 
-FORMAT = 1
+FORMAT = 2
 SUFFIX = '.json'
 KEYS = ('format', 'run', 'run_settings', 'settings', 'iterations')
 
@@ -83,24 +88,39 @@ def _plain(value):
     return value
 
 
+TABLES = ('iterations', 'rounds')
+
+
 def record_text(record):
-    """The record as JSON, one iteration per line (so a diff shows the iterations that changed)."""
-    head = {k: v for k, v in record.items() if k != 'iterations'}
+    """The record as JSON, one table row per line (so a diff shows the iterations that changed)."""
+    head = {k: v for k, v in record.items() if k not in TABLES}
     lines = ['{']
     for name, value in head.items():
         lines.append(f'  {json.dumps(name)}: {json.dumps(value)},')
-    iterations = record['iterations']
-    lines.append(f'  "iterations": {{"columns": {json.dumps(iterations["columns"])}, "rows": [')
-    rows = [json.dumps([_plain(v) for v in row]) for row in iterations['rows']]
-    lines.append(',\n'.join(f'    {row}' for row in rows))
-    lines.append('  ]}')
+    tables = [name for name in TABLES if record.get(name) is not None]
+    for index, name in enumerate(tables):
+        table = record[name]
+        lines.append(f'  {json.dumps(name)}: {{"columns": {json.dumps(table["columns"])}, "rows": [')
+        rows = [json.dumps([_plain(v) for v in row]) for row in table['rows']]
+        lines.append(',\n'.join(f'    {row}' for row in rows))
+        lines.append('  ]}' + (',' if index < len(tables) - 1 else ''))
     lines.append('}')
     return '\n'.join(lines) + '\n'
 
 
-def make_record(key, run_settings, settings, columns, rows, config=None, source='run folder'):
-    """A record (a dict) from the run folder's run.json, the analysis' settings and iteration rows."""
-    return {
+def _significant(value, digits=7):
+    """A float kept to ``digits`` significant digits (rounds.csv's many rows stay small in git)."""
+    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
+        return float(f'{value:.{digits}g}')
+    return value
+
+
+def make_record(key, run_settings, settings, columns, rows, config=None, source='run folder', rounds=None):
+    """A record (a dict) from the run folder's run.json, the analysis' settings and iteration rows.
+
+    ``rounds``: None, or ``(columns, rows)`` of the run's rounds.csv.
+    """
+    record = {
         'format': FORMAT,
         'run': key,
         'run_settings': run_identity(run_settings),
@@ -109,6 +129,13 @@ def make_record(key, run_settings, settings, columns, rows, config=None, source=
         'source': source,
         'iterations': {'columns': list(columns), 'rows': [list(row) for row in rows]},
     }
+    if rounds is not None:
+        round_columns, round_rows = rounds
+        record['rounds'] = {
+            'columns': list(round_columns),
+            'rows': [[_significant(_plain(v)) for v in row] for row in round_rows],
+        }
+    return record
 
 
 def write_record(archive_root, record):

@@ -13,6 +13,7 @@ the launcher, the report and the run summary read it. No TensorFlow here.
                              version and settings fingerprint of each training session (RUN_FILE)
       status.json            running / finished / failed, iterations checkpointed (STATUS_FILE)
       lr_trace.csv           one row per training episode with its rate (TRACE_FILE)
+      rounds.csv             one row per closed bandit round: arm, value, feedback, probe (ROUNDS_FILE)
       .lock                  held by the process training in the folder (LOCK_FILE)
 
 ``status.json``, for a person or a launcher:
@@ -31,6 +32,17 @@ return (raw, unclipped), length, then p_0 .. p_{K-1}, the arm probabilities the
 rate was drawn from. Rows are written once per iteration, before that
 iteration's checkpoint; on resume the rows of iterations without a checkpoint
 are dropped, so the trace and the checkpoint agree.
+
+``rounds.csv`` (bandit controllers; runs made before it existed have none):
+iteration, round (0-based over the run), start_step and end_step (agent
+steps), arm, learning_rate (the arm's rate at the round's start), episodes
+(those whose returns count for it), value (their mean return), before (the
+mean return of the episodes that ended just before it began; empty if none),
+feedback (what the bandit was told), then, when the agent measured the round
+probe (``lrrl.experiment.rate_control.RoundProbe``), loss_start, loss_end,
+loss_frozen_start, loss_frozen_end, q_max_start, q_max_end, and p_0 ..
+p_{K-1}, the probabilities the round's arm was drawn from. Written and
+truncated on resume like ``lr_trace.csv``.
 
 ``run_lock`` holds an exclusive ``flock`` on ``.lock`` while a process trains,
 so a second launch of the same run stops at once (``RunBusy``) instead of
@@ -60,6 +72,7 @@ RUN_FILE = 'run.json'
 STATUS_FILE = 'status.json'
 LOCK_FILE = '.lock'
 TRACE_FILE = 'lr_trace.csv'
+ROUNDS_FILE = 'rounds.csv'
 # run.json's list of the code versions and settings fingerprints that trained the run.
 PROVENANCE = 'provenance'
 CHECKPOINTS = 'checkpoints'
@@ -278,12 +291,12 @@ def trace_columns(num_arms):
     return TRACE_COLUMNS + tuple(f'p_{k}' for k in range(num_arms))
 
 
-class LearningRateTrace:
-    """Appends per-episode rows to ``<run>/lr_trace.csv`` (see the module doc)."""
+class _IterationRows:
+    """A CSV file of rows tagged with their iteration, appended once per iteration (atomically)."""
 
-    def __init__(self, run_dir, num_arms):
-        self.path = os.path.join(run_dir, TRACE_FILE)
-        self.columns = trace_columns(num_arms)
+    def __init__(self, path, columns=None):
+        self.path = path
+        self.columns = columns  # None: the file's header, or the first rows' keys
 
     def _read_text(self):
         if not os.path.exists(self.path):
@@ -297,11 +310,20 @@ class LearningRateTrace:
             return []
         return list(csv.DictReader(io.StringIO(text)))
 
+    def _header(self, text, rows):
+        if self.columns is not None:
+            return list(self.columns)
+        if text:
+            return next(csv.reader(io.StringIO(text)))
+        return list(dict.fromkeys(key for row in rows for key in row))
+
     def append(self, rows):
-        """Adds rows (dicts keyed by ``self.columns``) in one atomic replace."""
+        """Adds rows (dicts keyed by the columns) in one atomic replace."""
+        if not rows and self.columns is None:
+            return
         text = self._read_text()
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator='\n')
+        writer = csv.DictWriter(out, fieldnames=self._header(text, rows), lineterminator='\n')
         if not text:
             writer.writeheader()
         writer.writerows(rows)
@@ -309,24 +331,46 @@ class LearningRateTrace:
 
     def truncate(self, first_iteration):
         """Drops rows of iterations >= ``first_iteration``; returns rows kept."""
+        text = self._read_text()
         rows = [r for r in self.read_rows() if int(r['iteration']) < first_iteration]
-        if os.path.exists(self.path):
+        if text:
             out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator='\n')
+            writer = csv.DictWriter(out, fieldnames=self._header(text, rows), lineterminator='\n')
             writer.writeheader()
             writer.writerows(rows)
             atomic.write_text(self.path, out.getvalue())
         return len(rows)
 
 
-def read_trace(run_dir):
-    """``lr_trace.csv`` as a pandas DataFrame; ``UnreadableRunError`` if missing or corrupt."""
+class LearningRateTrace(_IterationRows):
+    """Appends per-episode rows to ``<run>/lr_trace.csv`` (see the module doc)."""
+
+    def __init__(self, run_dir, num_arms):
+        super().__init__(os.path.join(run_dir, TRACE_FILE), trace_columns(num_arms))
+
+
+class RoundTrace(_IterationRows):
+    """Appends the closed bandit rounds to ``<run>/rounds.csv`` (see the module doc); no file without rounds."""
+
+    def __init__(self, run_dir):
+        super().__init__(os.path.join(run_dir, ROUNDS_FILE))
+
+
+def read_trace(run_dir, name=TRACE_FILE):
+    """``lr_trace.csv`` (or ``rounds.csv``) as a pandas DataFrame; ``UnreadableRunError`` if missing or corrupt."""
     import pandas as pd  # pylint: disable=g-import-not-at-top
 
-    path = os.path.join(run_dir, TRACE_FILE)
+    path = os.path.join(run_dir, name)
     if not os.path.exists(path):
         raise UnreadableRunError(f'{path} does not exist: is {run_dir} a run folder of lrrl.train?')
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise UnreadableRunError(f'{path} cannot be read ({e}): the file is truncated or corrupt.') from e
+
+
+def read_rounds(run_dir):
+    """``rounds.csv`` as a DataFrame, or None for a run without one (fixed rates, runs made before it existed)."""
+    if not os.path.exists(os.path.join(run_dir, ROUNDS_FILE)):
+        return None
+    return read_trace(run_dir, ROUNDS_FILE)

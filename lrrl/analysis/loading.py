@@ -123,12 +123,14 @@ def _seed_from_path(run_dir):
 
 @dataclasses.dataclass
 class RunRecord:
-    """One run folder: its settings and its per-iteration statistics."""
+    """One run folder: its settings, its per-iteration statistics, its episodes and bandit rounds."""
 
     settings: dict
     bindings: dict
     iterations: pd.DataFrame
     episodes: pd.DataFrame
+    # rounds.csv (lrrl.run_folder), or None: no bandit, or made before rounds were recorded.
+    rounds: pd.DataFrame = None
 
 
 def find_run_folders(roots):
@@ -253,13 +255,14 @@ def read_run(run_dir, method_files=None):
     if len(episodes) and (any(c not in episodes.columns for c in required) or episodes.isna().any().any()):
         raise run_folder.UnreadableRunError(f'{trace_path} has missing values or columns: it is truncated or corrupt.')
     _check_trace_matches_log(trace_path, episodes, logs)
+    rounds = run_folder.read_rounds(run_dir)
     logged = int(iterations['iteration'].max()) + 1 if len(iterations) else 0
     settings['iterations_logged'] = logged
     # Finished: the last logged iteration is the last one configured.
     settings['finished'] = bool(isinstance(num_iterations, int) and logged == num_iterations)
     if settings['state'] == 'failed':
         settings['finished'] = False
-    return RunRecord(settings=settings, bindings=bindings, iterations=iterations, episodes=episodes)
+    return RunRecord(settings=settings, bindings=bindings, iterations=iterations, episodes=episodes, rounds=rounds)
 
 
 def _check_trace_matches_log(trace_path, episodes, logs):
@@ -340,6 +343,9 @@ def archive_record(record, runs_root):
         record.iterations.columns,
         record.iterations.itertuples(index=False, name=None),
         config=config,
+        rounds=None
+        if record.rounds is None
+        else (record.rounds.columns, record.rounds.astype(object).where(record.rounds.notna(), None).itertuples(index=False, name=None)),
     )
 
 
@@ -380,7 +386,11 @@ def archived_runs(archive_root, runs_root, sweep):
         settings.update(archived['settings'])
         table = archived['iterations']
         iterations = pd.DataFrame(table['rows'], columns=table['columns']).apply(pd.to_numeric)
-        records.append(RunRecord(settings=settings, bindings={}, iterations=iterations, episodes=pd.DataFrame()))
+        table = archived.get('rounds')
+        rounds = None if table is None else pd.DataFrame(table['rows'], columns=table['columns']).apply(pd.to_numeric)
+        records.append(
+            RunRecord(settings=settings, bindings={}, iterations=iterations, episodes=pd.DataFrame(), rounds=rounds)
+        )
     return records
 
 

@@ -25,6 +25,7 @@ update comes after a warm-up (Dopamine's ``min_replay_history``) calls
 update: no round in agent steps closes before it.
 """
 
+import dataclasses
 import math
 
 import gin
@@ -114,6 +115,19 @@ class LearningRateController:
     def seed(self, seed):
         """Restarts the controller's random choices (before training starts)."""
 
+    @property
+    def needs_probe(self):
+        """Whether the agent must measure its probe batch at every round's start and end (``attach_probe``)."""
+        return False
+
+    def attach_probe(self, probe):
+        """The agent's probe (``measure()`` and ``redraw()``, each returning a ``feedback.Probe``)."""
+        del probe
+
+    def take_round_records(self):
+        """The closed rounds not taken yet, one dict each (the run folder's rounds.csv), oldest first."""
+        return []
+
     def end_episode(self, episode_return, step):
         """Called after each training episode with its raw (unclipped) return.
 
@@ -138,6 +152,11 @@ class LearningRateController:
                 f'the configuration builds a {type(self).__name__}; resume with '
                 'the configuration the run was started with.'
             )
+
+
+def _none_if_nan(value):
+    """Plain data for a saved state or a record: None for a missing (NaN) value."""
+    return None if value is None or math.isnan(value) else float(value)
 
 
 def _check_rate(binding, rate):
@@ -278,8 +297,15 @@ class BanditLearningRate(LearningRateController):
         bandit testbed (docs/bandits.md).
       burn_in: in [0, 1): the share of each round left out of its value (the
         returns there mostly reflect earlier rounds' rates).
-      feedback: None, or a ``feedback.RoundImprovement`` (then the bandit must
-        not difference again: ``Exp3Bandit.window = None``).
+      feedback: None, or a feedback class of ``lrrl.control.feedback``
+        (``@RoundImprovement()``, ``@LossImprovement()``, ``@DivergenceGuard()``;
+        then the bandit must not difference again: ``Exp3Bandit.window = None``).
+      record_probes: measure the agent's probe (TD loss and |Q| on a batch of
+        replay transitions) at every round's start and end even when the
+        feedback does not read it, so that rounds.csv holds it (the feedback
+        information diagnostic, ``lrrl.analysis.arm_information``). It does
+        not change training: the probe only reads the networks and draws its
+        batch with its own generator.
       rate_update_period: with schedule arms, agent steps between rate updates in
         the graph (see ``ScheduledLearningRate``); unused with constant rates.
     """
@@ -297,6 +323,7 @@ class BanditLearningRate(LearningRateController):
         feedback=None,
         rate_update_period=100,
         round_fraction=None,
+        record_probes=False,
     ):
         if (rates is None) == (schedules is None):
             raise ValueError(
@@ -334,10 +361,23 @@ class BanditLearningRate(LearningRateController):
             validation.is_real(burn_in) and 0 <= burn_in < 1, 'BanditLearningRate.burn_in', burn_in, 'in [0, 1)'
         )
         validation.require(
-            feedback is None or isinstance(feedback, feedback_lib.RoundImprovement),
+            feedback is None or isinstance(feedback, feedback_lib.RoundFeedback),
             'BanditLearningRate.feedback',
             feedback,
-            'None (the round value itself) or a feedback class, e.g. @RoundImprovement()',
+            'None (the round value itself) or a feedback class, e.g. @RoundImprovement() or @LossImprovement()',
+        )
+        validation.require(
+            isinstance(record_probes, (bool, np.bool_)),
+            'BanditLearningRate.record_probes',
+            record_probes,
+            'True or False',
+        )
+        validation.require(
+            not (record_probes or (feedback is not None and feedback.needs_probe)) or step_rounds,
+            'BanditLearningRate.steps_per_round',
+            steps_per_round,
+            'set (or round_fraction) when the probe is measured (record_probes, or a feedback that reads it): '
+            "each round's probe batch is drawn when it begins, the first at the agent's first gradient update",
         )
         self.episodes_per_round = int(episodes_per_round)
         # An explicit κ wins over a share of the run (bind round_fraction = None to be explicit).
@@ -347,6 +387,7 @@ class BanditLearningRate(LearningRateController):
         self.steps_per_round = self._steps_per_round_setting
         self.burn_in = float(burn_in)
         self.feedback = feedback
+        self.record_probes = bool(record_probes)
         if schedules is not None:
             self.rate_update_period = validation.check_agent_steps(
                 'BanditLearningRate.rate_update_period', rate_update_period
@@ -368,7 +409,15 @@ class BanditLearningRate(LearningRateController):
         self._arm_steps = np.zeros(len(self._arms), dtype=np.int64)
         self._arm_since = 0  # the step where the current arm began
         self.rounds_closed = 0
-        self.bandit.select_arm()
+        # Returns of the latest episodes as (agent step, return), for each round's
+        # "before" (feedback.RoundOutcome); the mean of them when the round began.
+        self._recent_returns = []
+        self._round_before = math.nan
+        self._round_began = 0  # the agent step where the current round began
+        self._probe = None  # the agent's probe (attach_probe)
+        self._probe_start = None  # the probe at the current round's start
+        self._round_records = []  # closed rounds not taken yet (take_round_records)
+        self._select_arm()
 
     @staticmethod
     def _check_rates(rates):
@@ -431,6 +480,11 @@ class BanditLearningRate(LearningRateController):
         self.bandit.seed(seed)
         self._round_values = []
         self._round_episodes = 0
+        self._select_arm()
+
+    def _select_arm(self):
+        """Draws the next round's arm; keeps the probabilities it was drawn from (rounds.csv)."""
+        self._draw_probabilities = self.bandit.probabilities().tolist()
         self.bandit.select_arm()
 
     def config(self):
@@ -441,7 +495,31 @@ class BanditLearningRate(LearningRateController):
             'round_fraction': self.round_fraction,
             'burn_in': self.burn_in,
             'feedback': None if self.feedback is None else self.feedback.name,
+            'record_probes': self.record_probes,
         }
+
+    # Settings added after states were first saved, with the value those states had.
+    ADDED_SETTINGS = {'record_probes': False}
+
+    # The probe.
+
+    @property
+    def needs_probe(self):
+        return self.record_probes or (self.feedback is not None and self.feedback.needs_probe)
+
+    def attach_probe(self, probe):
+        self._probe = probe
+
+    def _redraw_probe(self):
+        """A new probe batch for the round that begins now; its measurement."""
+        if not self.needs_probe:
+            return None
+        if self._probe is None:
+            raise RuntimeError(
+                'BanditLearningRate needs the agent to measure its probe (the feedback reads it, or '
+                'record_probes = True), and no agent attached one (attach_probe).'
+            )
+        return self._probe.redraw()
 
     # Rounds.
 
@@ -474,6 +552,46 @@ class BanditLearningRate(LearningRateController):
             self._check_resolved()
             self._step = int(step)
             self._round_start = self._step
+            self._begin_round()
+
+    def _begin_round(self):
+        """What a round needs to know when it begins: the returns just before it, the probe."""
+        self._round_began = self._step
+        self._round_before = self._returns_before()
+        self._probe_start = self._redraw_probe()
+
+    def _counted_span(self):
+        """The part of a round whose returns count: agent steps (rounds in steps) or episodes."""
+        if self.step_rounds:
+            return max(1, self.steps_per_round - int(self.burn_in * self.steps_per_round))
+        return max(1, self.episodes_per_round - int(self.burn_in * self.episodes_per_round))
+
+    def _returns_before(self):
+        """The mean return of the episodes that ended in the span before now as long as a round's counted part.
+
+        NaN when no episode has ended yet; the last one when none ended in that span.
+        """
+        if not self._recent_returns:
+            return math.nan
+        span = self._counted_span()
+        if self.step_rounds:
+            recent = [r for s, r in self._recent_returns if s > self._step - span]
+        else:
+            recent = [r for _, r in self._recent_returns[-span:]]
+        return float(np.mean(recent)) if recent else float(self._recent_returns[-1][1])
+
+    def _remember_return(self, episode_return):
+        self._recent_returns.append((self._step, float(episode_return)))
+        if self.step_rounds and self.steps_per_round is None:
+            del self._recent_returns[:-1]  # κ not resolved yet (no round can begin before it is)
+            return
+        # Keep a round's counted span (and the last episode, for long episodes).
+        span = self._counted_span()
+        if self.step_rounds:
+            while len(self._recent_returns) > 1 and self._recent_returns[0][0] <= self._step - span:
+                self._recent_returns.pop(0)
+        else:
+            del self._recent_returns[:-span]
 
     def _round_end(self):
         return self._round_start + self.steps_per_round
@@ -491,6 +609,7 @@ class BanditLearningRate(LearningRateController):
 
     def end_episode(self, episode_return, step):
         self._step = int(step)
+        self._remember_return(episode_return)
         if not self.step_rounds:
             self._round_episodes += 1
             if self._round_episodes > int(self.burn_in * self.episodes_per_round):
@@ -516,13 +635,45 @@ class BanditLearningRate(LearningRateController):
     def _close_round(self):
         value = float(np.mean(self._round_values))
         arm = self.bandit.arm
-        self.bandit.update(value if self.feedback is None else self.feedback.signal(value, arm))
+        probe_end = self._probe.measure() if self._probe_start is not None else None
+        outcome = feedback_lib.RoundOutcome(
+            arm=arm, value=value, before=self._round_before, probe_start=self._probe_start, probe_end=probe_end
+        )
+        signal = value if self.feedback is None else self.feedback.signal(outcome)
+        self.bandit.update(signal)
+        self._record_round(outcome, signal)
         self._round_values = []
         self._round_episodes = 0
         self._arm_steps[arm] += self._step - self._arm_since
         self._arm_since = self._step
         self.rounds_closed += 1
-        self.bandit.select_arm()
+        self._select_arm()
+        self._begin_round()
+
+    def _record_round(self, outcome, signal):
+        start = self._round_began
+        record = {
+            'round': self.rounds_closed,
+            'start_step': start,
+            'end_step': self._step,
+            'arm': outcome.arm,
+            'learning_rate': self._arms[outcome.arm](start),
+            'episodes': len(self._round_values),
+            'value': outcome.value,
+            'before': _none_if_nan(outcome.before),
+            'feedback': float(signal),
+        }
+        for name, probe in (('start', outcome.probe_start), ('end', outcome.probe_end)):
+            if probe is not None:
+                record.update(
+                    {f'loss_{name}': probe.loss, f'loss_frozen_{name}': probe.loss_frozen, f'q_max_{name}': probe.q_max}
+                )
+        record.update((f'p_{k}', p) for k, p in enumerate(self._draw_probabilities))
+        self._round_records.append(record)
+
+    def take_round_records(self):
+        records, self._round_records = self._round_records, []
+        return records
 
     def arm_steps(self, step):
         counts = self._arm_steps.copy()
@@ -545,6 +696,12 @@ class BanditLearningRate(LearningRateController):
             'arm_steps': self._arm_steps.tolist(),
             'arm_since': self._arm_since,
             'rounds_closed': self.rounds_closed,
+            'recent_returns': [list(pair) for pair in self._recent_returns],
+            'round_before': _none_if_nan(self._round_before),
+            'round_began': self._round_began,
+            'probe_start': None if self._probe_start is None else dataclasses.asdict(self._probe_start),
+            'draw_probabilities': list(self._draw_probabilities),
+            'round_records': list(self._round_records),
             'feedback': None
             if self.feedback is None
             else {'config': self.feedback.config(), 'state': self.feedback.state_dict()},
@@ -559,7 +716,7 @@ class BanditLearningRate(LearningRateController):
         if 'format' not in state:
             self._load_legacy_state(state)
             return
-        bandits.check_saved_config(self.name, state['config'], self.config())
+        bandits.check_saved_config(self.name, {**self.ADDED_SETTINGS, **state['config']}, self.config())
         if self.feedback is not None:
             bandits.check_saved_config(self.feedback.name, state['feedback']['config'], self.feedback.config())
         self.bandit.load_state_dict(state['bandit'])
@@ -575,6 +732,15 @@ class BanditLearningRate(LearningRateController):
         self._arm_steps = np.asarray(state['arm_steps'], dtype=np.int64)
         self._arm_since = int(state['arm_since'])
         self.rounds_closed = int(state['rounds_closed'])
+        # Saved since rounds.csv exists; a state from before starts them afresh.
+        self._recent_returns = [(int(s), float(r)) for s, r in state.get('recent_returns', [])]
+        self._round_began = int(state.get('round_began', self._arm_since))
+        before = state.get('round_before')
+        self._round_before = math.nan if before is None else float(before)
+        probe = state.get('probe_start')
+        self._probe_start = None if probe is None else feedback_lib.Probe(**probe)
+        self._draw_probabilities = list(state.get('draw_probabilities', self.bandit.probabilities().tolist()))
+        self._round_records = list(state.get('round_records', []))
 
     def _load_legacy_state(self, state):
         """A state saved before format versions: rounds of κ episodes, the round value fed to the bandit."""
@@ -583,6 +749,7 @@ class BanditLearningRate(LearningRateController):
             ('BanditLearningRate.round_fraction', self.round_fraction, None),
             ('BanditLearningRate.burn_in', self.burn_in, 0.0),
             ('BanditLearningRate.feedback', self.config()['feedback'], None),
+            ('BanditLearningRate.record_probes', self.record_probes, False),
         ):
             if value != legacy:
                 raise bandits.legacy_state_refused(self.name, f'{binding} (this configuration sets {value!r})')

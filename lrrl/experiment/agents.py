@@ -9,12 +9,15 @@ Dopamine builds its Saver, so it is initialised and checkpointed with the
 agent; the controller's own state rides in Dopamine's checkpoint bundle.
 
 The controller wiring (advancing it at the agent steps it names, telling it
-when the first gradient update happens, end-of-episode feedback, its state in
-the checkpoint, the divergence policy) is shared with the JAX PPO agent:
-``lrrl.experiment.rate_control``. This module holds the TensorFlow part: the
-rate variable, when Dopamine's train op runs, the finite-weights op. An optimizer
-with ``restart_ops()`` (AdamRel) has them
-run together with every target-network sync.
+when the first gradient update happens, end-of-episode feedback, the round
+probe, its state in the checkpoint, the divergence policy) is shared with the
+JAX PPO agent: ``lrrl.experiment.rate_control``. This module holds the
+TensorFlow part: the rate variable, when Dopamine's train op runs, the
+finite-weights op, and the round probe's Q-values (the online and target
+networks applied to a batch fed by placeholder, built after everything
+Dopamine builds, so no op of the stock agent and no random stream changes). An
+optimizer with ``restart_ops()`` (AdamRel) has them run together with every
+target-network sync.
 
 Cost on small agents (MinAtar: episodes of 10-40 steps; docs/minatar.md,
 results/bench/minatar.md): a new rate is written to the graph just before the
@@ -33,6 +36,7 @@ before NaN weights can overwrite a good checkpoint — unless
 """
 
 import gin
+import numpy as np
 import tensorflow as tf
 from dopamine.tf.agents.dqn import dqn_agent
 from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
@@ -47,12 +51,13 @@ compat.apply_tensorflow_fixes()
 AGENTS = ('dqn', 'implicit_quantile', 'ppo')
 
 
-class LearningRateControlMixin(rate_control.LearningRateControl):
+class TFControlledRateAgent(rate_control.ControlledRateAgent):
     """Gives a Dopamine TF agent a learning rate that a controller sets.
 
-    The controller wiring is ``rate_control.LearningRateControl``'s; this
+    The controller wiring is ``rate_control.ControlledRateAgent``'s; this
     class supplies the TensorFlow part: the rate variable and its assign op,
-    the finite-weights check as one session call, AdamRel's restart ops.
+    the finite-weights check as one session call, AdamRel's restart ops, the
+    round probe's Q-values.
 
     Args:
       learning_rate_controller: a ``controllers.LearningRateController``.
@@ -73,6 +78,7 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
         optimizer_class=None,
         stop_on_divergence=True,
         divergence_check_period=1000,
+        probe_batch_size=512,
         **kwargs,
     ):
         optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
@@ -89,14 +95,57 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
             learning_rate_controller=learning_rate_controller,
             stop_on_divergence=stop_on_divergence,
             divergence_check_period=divergence_check_period,
+            probe_batch_size=probe_batch_size,
             **kwargs,
         )
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
+            if self._round_probe is not None:
+                self._build_probe_ops()
         # Callables skip session.run's per-call fetch and feed handling.
         self._write_rate = self._sess.make_callable(self._assign_learning_rate, feed_list=[self._learning_rate_ph])
         self._run_weights_finite = self._sess.make_callable(self._weights_finite)
+
+    supports_probe = True
+
+    def _build_probe_ops(self):
+        """Q(s, ·) of the online network and max_a Q(s', a) of the target network for fed batches."""
+        shape = (None, *self.state_ph.shape[1:])
+        self._probe_states = tf.compat.v1.placeholder(self.state_ph.dtype, shape, name='probe_states')
+        self._probe_next_states = tf.compat.v1.placeholder(self.state_ph.dtype, shape, name='probe_next_states')
+        q_values = self._probe_network_q_values(self.online_convnet, self._probe_states)
+        next_max = tf.reduce_max(self._probe_network_q_values(self.target_convnet, self._probe_next_states), axis=1)
+        self._probe_outputs = (q_values, next_max)
+
+    def _probe_network_q_values(self, network, states):
+        """A network's Q-values for a batch (DQN: its output; IQN overrides)."""
+        return network(states).q_values
+
+    def _draw_probe_transitions(self, rng, size):
+        """``size`` valid transitions of the replay, drawn with ``rng`` (never Dopamine's generator)."""
+        memory = self._replay.memory
+        if memory.is_full():
+            low, high = 0, memory._replay_capacity  # pylint: disable=protected-access
+        else:
+            low, high = memory._stack_size - 1, memory.cursor() - memory._update_horizon  # pylint: disable=protected-access
+        indices = []
+        for _ in range(100):
+            candidates = rng.integers(low, max(high, low + 1), size=2 * size)
+            indices.extend(int(i) for i in candidates if memory.is_valid_transition(int(i)))
+            if len(indices) >= size:
+                break
+        if len(indices) < size:
+            raise RuntimeError(f'the replay holds too few valid transitions for a probe batch of {size}.')
+        batch = memory.sample_transition_batch(batch_size=size, indices=indices[:size])
+        elements = dict(zip((e.name for e in memory.get_transition_elements()), batch))
+        return tuple(elements[name] for name in ('state', 'action', 'reward', 'next_state', 'terminal'))
+
+    def _probe_q_values(self, states, next_states):
+        q_values, next_max = self._sess.run(
+            self._probe_outputs, {self._probe_states: states, self._probe_next_states: next_states}
+        )
+        return np.asarray(q_values, dtype=np.float64), np.asarray(next_max, dtype=np.float64)
 
     def _build_train_op(self):
         self.learning_rate = tf.compat.v1.Variable(
@@ -145,13 +194,23 @@ class LearningRateControlMixin(rate_control.LearningRateControl):
 
 
 @gin.configurable
-class LRRLDQNAgent(LearningRateControlMixin, dqn_agent.DQNAgent):
+class LRRLDQNAgent(TFControlledRateAgent, dqn_agent.DQNAgent):
     """Dopamine's TF DQN agent whose learning rate a controller sets."""
 
 
 @gin.configurable
-class LRRLImplicitQuantileAgent(LearningRateControlMixin, implicit_quantile_agent.ImplicitQuantileAgent):
+class LRRLImplicitQuantileAgent(TFControlledRateAgent, implicit_quantile_agent.ImplicitQuantileAgent):
     """Dopamine's TF Implicit Quantile agent whose learning rate a controller sets."""
+
+    def _probe_network_q_values(self, network, states):
+        """The mean of ``num_quantile_samples`` quantile values per action (the Q-values IQN acts on).
+
+        The quantile fractions are drawn by the network's own random op, built
+        for the probe, so the agent's own draws are untouched.
+        """
+        samples = self.num_quantile_samples
+        quantile_values = network(states, samples).quantile_values  # (samples x batch) x actions
+        return tf.reduce_mean(tf.reshape(quantile_values, [samples, -1, self.num_actions]), axis=0)
 
 
 _AGENT_CLASSES = {'dqn': LRRLDQNAgent, 'implicit_quantile': LRRLImplicitQuantileAgent}
@@ -166,6 +225,7 @@ def create_agent(
     optimizer_class=None,
     stop_on_divergence=True,
     divergence_check_period=1000,
+    probe_batch_size=512,
     summary_writer=None,
     debug_mode=False,
     seed=None,
@@ -183,6 +243,8 @@ def create_agent(
         non-finite (default); False only warns and trains on.
       divergence_check_period: agent steps at least between two checks of the
         weights at episode ends (the runner also checks before each checkpoint).
+      probe_batch_size: replay transitions in the round probe
+        (``rate_control.RoundProbe``), when the controller needs it.
       summary_writer: passed to the agent when ``debug_mode``.
       debug_mode: write in-agent TensorBoard summaries (slower).
       seed: seeds the PPO agent's JAX generator (initial weights, sampled
@@ -208,5 +270,6 @@ def create_agent(
         optimizer_class=optimizer_class,
         stop_on_divergence=stop_on_divergence,
         divergence_check_period=divergence_check_period,
+        probe_batch_size=probe_batch_size,
         summary_writer=summary_writer if debug_mode else None,
     )

@@ -366,6 +366,18 @@ def check_config():
             f'lrrl.create_agent.learning_rate_controller = {controller_binding!r} is not '
             'allowed: it must build a learning-rate controller, e.g. @BanditLearningRate().'
         )
+    _check_positive_int('lrrl.create_agent.probe_batch_size', 1)
+    if controller.needs_probe and agent_name == 'ppo':
+        what = (
+            'BanditLearningRate.record_probes = True'
+            if controller.record_probes
+            else f'BanditLearningRate.feedback = @{controller.feedback.name}()'
+        )
+        raise errors.ConfigError(
+            f"{what} is not allowed with lrrl.create_agent.agent_name = 'ppo': it needs the round probe, the TD "
+            'loss on a batch of replay transitions, and PPO has neither a replay of transitions nor a TD loss. '
+            'Use a return-based feedback, e.g. @RoundImprovement().'
+        )
     return controller
 
 

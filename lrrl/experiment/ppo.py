@@ -6,7 +6,7 @@ chain with the named optimizer wrapped in ``optax.inject_hyperparams``: the
 rate is an array in the optimizer state, so the controller changes it by
 replacing that array. The jitted update (``ppo_agent.train_minibatch``, whose
 optimizer is a static argument) is not traced again, and Adam's moments and
-step count are kept. The controller wiring is ``rate_control.LearningRateControl``,
+step count are kept. The controller wiring is ``rate_control.ControlledRateAgent``,
 the same as for the TF agents.
 
 The optimizer is the one the gin files name for every agent,
@@ -162,7 +162,7 @@ def _all_finite(tree):
 
 
 @gin.configurable
-class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
+class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
     """Dopamine's JAX PPO agent whose learning rate a controller sets (see the module doc).
 
     Args:
@@ -170,7 +170,9 @@ class LRRLPPOAgent(rate_control.LearningRateControl, ppo_agent.PPOAgent):
       learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (see
         ``optax_optimizer``); default Adam.
-      stop_on_divergence, divergence_check_period: see ``rate_control.LearningRateControl``.
+      stop_on_divergence, divergence_check_period: see ``rate_control.ControlledRateAgent``.
+        PPO has no replay of transitions or TD loss: it refuses a controller that needs the
+        round probe (``rate_control.RoundProbe``).
       feedback: 'iteration' or 'episode' (see the module doc).
       normalize_observations: normalise observations by running statistics.
       normalize_rewards: scale rewards by the running spread of the discounted return.

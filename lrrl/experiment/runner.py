@@ -1,15 +1,19 @@
-"""Dopamine runners that feed each training episode's return to the controller.
+"""Dopamine runners that feed each training episode's return to the agent's controller.
 
 The bandit must see the game's raw score: Dopamine's agents only see clipped
 rewards and life-loss pseudo-episodes, but the runner's ``_run_one_episode``
 returns the raw, unclipped return of a whole game. So the feedback comes from
 here, after each training episode (evaluation episodes are never reported).
+The runner talks to the agent only (``lrrl.experiment.rate_control``:
+``start_run``, ``end_training_episode``, ``rate_snapshot``,
+``take_round_records``); the agent drives its controller.
 
 Per iteration the runner records the rate each training episode used, how
 often each arm was used (episodes, and agent steps when the controller counts
 them), and the current arm probabilities: in Dopamine's
 iteration statistics (its logs), in its metrics collectors (TensorBoard where
-that collector is on) and in ``lr_trace.csv`` (see ``lrrl.run_folder``).
+that collector is on) and in ``lr_trace.csv``; and the bandit rounds that
+closed, in ``rounds.csv`` (see ``lrrl.run_folder``).
 A line per iteration goes to ``runner.on_iteration`` when it is set.
 """
 
@@ -25,8 +29,8 @@ from lrrl.experiment import seeding
 from lrrl import run_folder
 
 
-class LearningRateFeedbackMixin:
-    """Adds controller feedback, seeding and the learning-rate trace to a Runner.
+class RateTraceRunner:
+    """Mixin, before a Dopamine Runner: seeds the run, reports training returns to the agent, writes the traces.
 
     Args:
       base_dir: the run folder.
@@ -49,8 +53,7 @@ class LearningRateFeedbackMixin:
             agent = create_agent_fn(sess, environment, summary_writer=summary_writer, seed=seed, **extra)
             # Told before Dopamine restores a checkpoint, which then replaces the
             # controller's generator state and its resolved settings with the saved ones.
-            agent.learning_rate_controller.set_run_length(self._num_iterations * self._training_steps)
-            agent.learning_rate_controller.seed(seed)
+            agent.start_run(self._num_iterations * self._training_steps, seed)
             return agent
 
         super().__init__(base_dir, create_seeded_agent, **kwargs)
@@ -61,9 +64,11 @@ class LearningRateFeedbackMixin:
                 'episodes. Set it to a number of steps, e.g. 27000 on Atari.'
             )
         seeding.seed_environment(self._environment, seeding.environment_seed(seed, self._start_iteration))
-        self._controller = self._agent.learning_rate_controller
-        self._trace = run_folder.LearningRateTrace(self._base_dir, len(self._controller.candidates))
+        num_arms = len(self._agent.rate_snapshot().candidates)
+        self._trace = run_folder.LearningRateTrace(self._base_dir, num_arms)
+        self._rounds = run_folder.RoundTrace(self._base_dir)
         self._num_train_episodes = self._trace.truncate(self._start_iteration)
+        self._rounds.truncate(self._start_iteration)
         self._trace_rows = []
         self._iteration = self._start_iteration
         # Called with the iteration number after each checkpoint (the training
@@ -87,17 +92,17 @@ class LearningRateFeedbackMixin:
         return length, episode_return
 
     def _record_training_episode(self, length, episode_return):
-        controller = self._controller
+        snapshot = self._agent.rate_snapshot()
         row = {
             'iteration': self._iteration,
             'episode': self._num_train_episodes,
             'agent_step': self._agent.training_steps,
-            'arm': controller.arm,
-            'learning_rate': controller.rate,
+            'arm': snapshot.arm,
+            'learning_rate': snapshot.rate,
             'return': episode_return,
             'length': length,
         }
-        row.update((f'p_{k}', p) for k, p in enumerate(controller.probabilities()))
+        row.update((f'p_{k}', p) for k, p in enumerate(snapshot.probabilities))
         self._trace_rows.append(row)
         self._num_train_episodes += 1
         self._agent.end_training_episode(episode_return)
@@ -105,7 +110,7 @@ class LearningRateFeedbackMixin:
     def _run_one_iteration(self, iteration):
         self._iteration = iteration
         self._trace_rows = []
-        self._arm_steps_before = self._controller.arm_steps(self._agent.training_steps)
+        self._arm_steps_before = self._agent.rate_snapshot().arm_steps
         start = time.time()
         statistics = super()._run_one_iteration(iteration)
         statistics.update(self._learning_rate_statistics(iteration))
@@ -115,16 +120,17 @@ class LearningRateFeedbackMixin:
     def _learning_rate_statistics(self, iteration):
         """Adds the iteration's rate usage to the logs and the collectors."""
         rows = self._trace_rows
-        num_arms = len(self._controller.candidates)
+        snapshot = self._agent.rate_snapshot()
+        num_arms = len(snapshot.candidates)
         counts = np.bincount([r['arm'] for r in rows], minlength=num_arms)
         shares = counts / max(len(rows), 1)
-        probabilities = self._controller.probabilities()
+        probabilities = snapshot.probabilities
         rates = [r['learning_rate'] for r in rows]
         instances = [
             statistics_instance.StatisticsInstance(
                 'LearningRate/MeanOverEpisodes', float(np.mean(rates)) if rates else float('nan'), iteration
             ),
-            statistics_instance.StatisticsInstance('LearningRate/Current', self._controller.rate, iteration),
+            statistics_instance.StatisticsInstance('LearningRate/Current', snapshot.rate, iteration),
         ]
         for k in range(num_arms):
             instances.append(statistics_instance.StatisticsInstance(f'LearningRate/ArmShare/{k}', shares[k], iteration))
@@ -135,9 +141,9 @@ class LearningRateFeedbackMixin:
             'train_episode_learning_rates': rates,
             'learning_rate_arm_counts': [counts.tolist()],
             'learning_rate_probabilities': [probabilities.tolist()],
-            'learning_rate_candidates': [list(self._controller.candidates)],
+            'learning_rate_candidates': [list(snapshot.candidates)],
         }
-        arm_steps = self._controller.arm_steps(self._agent.training_steps)
+        arm_steps = snapshot.arm_steps
         if arm_steps is not None and self._arm_steps_before is not None:
             # Agent steps on each arm in this iteration (a round in agent steps
             # can switch the rate mid-episode, which episode counts miss).
@@ -156,7 +162,8 @@ class LearningRateFeedbackMixin:
     def _report_progress(self, iteration, statistics, seconds):
         rows = self._trace_rows
         returns = [r['return'] for r in rows]
-        candidates = self._controller.candidates
+        snapshot = self._agent.rate_snapshot()
+        candidates = snapshot.candidates
         counts = statistics['learning_rate_arm_counts'][0]
         labels = [f'{rate:.3g}' for rate in candidates]
         if len(set(labels)) < len(labels):  # schedule arms can share a rate
@@ -170,7 +177,7 @@ class LearningRateFeedbackMixin:
             line += f', eval {statistics["eval_average_return"][0]:.1f}'
         line += f' | rates used: {used or "none"}'
         if len(candidates) > 1:
-            probs = ' '.join(f'{p:.2f}' for p in self._controller.probabilities())
+            probs = ' '.join(f'{p:.2f}' for p in snapshot.probabilities)
             line += f' | p = [{probs}]'
         line += f' | {seconds:.1f} s'
         if self.on_iteration is not None:
@@ -179,21 +186,22 @@ class LearningRateFeedbackMixin:
     def _checkpoint_experiment(self, iteration):
         # Never let non-finite weights replace the last good checkpoint.
         self._agent.check_weights_finite()
-        # Trace first: if the process dies between the two writes, the resume
-        # starts from the previous checkpoint and drops this iteration's rows.
+        # Traces first: if the process dies between these writes and the checkpoint,
+        # the resume starts from the previous checkpoint and drops this iteration's rows.
         self._trace.append(self._trace_rows)
+        self._rounds.append([{'iteration': iteration, **r} for r in self._agent.take_round_records()])
         super()._checkpoint_experiment(iteration)
         if self.on_checkpoint is not None:
             self.on_checkpoint(iteration)
 
 
 @gin.configurable
-class LRRLRunner(LearningRateFeedbackMixin, run_experiment.Runner):
+class LRRLRunner(RateTraceRunner, run_experiment.Runner):
     """Dopamine's train-and-evaluate Runner with learning-rate feedback."""
 
 
 @gin.configurable
-class LRRLTrainRunner(LearningRateFeedbackMixin, run_experiment.TrainRunner):
+class LRRLTrainRunner(RateTraceRunner, run_experiment.TrainRunner):
     """Dopamine's train-only TrainRunner with learning-rate feedback."""
 
 

@@ -29,44 +29,48 @@ class RecordingBandit(bandits.UniformBandit):
 # RoundImprovement, written out.
 
 
+def improvement(signal, value, arm, before=float('nan')):
+    return signal.signal(feedback.RoundOutcome(arm=arm, value=value, before=before))
+
+
 def test_previous_round_improvement_over_the_run_range():
     signal = feedback.RoundImprovement(baseline='previous_rounds', window=1, scale='run_range')
-    assert signal.signal(10.0, 0) == 0.0  # no history
-    assert signal.signal(30.0, 1) == pytest.approx((30 - 10) / 20)
-    assert signal.signal(20.0, 0) == pytest.approx((20 - 30) / 20)
-    assert signal.signal(-20.0, 2) == pytest.approx((-20 - 20) / 50)  # the range grew to 50
+    assert improvement(signal, 10.0, 0) == 0.0  # no history
+    assert improvement(signal, 30.0, 1) == pytest.approx((30 - 10) / 20)
+    assert improvement(signal, 20.0, 0) == pytest.approx((20 - 30) / 20)
+    assert improvement(signal, -20.0, 2) == pytest.approx((-20 - 20) / 50)  # the range grew to 50
 
 
 def test_same_arm_baseline_compares_with_the_arms_own_rounds():
     signal = feedback.RoundImprovement(baseline='same_arm', window=2, scale='none')
-    assert signal.signal(10.0, 0) == 0.0
-    assert signal.signal(50.0, 1) == 0.0  # arm 1's first round
-    assert signal.signal(16.0, 0) == pytest.approx(6.0)
-    assert signal.signal(13.0, 0) == pytest.approx(13.0 - 13.0)  # mean(10, 16)
-    assert signal.signal(40.0, 1) == pytest.approx(-10.0)
+    assert improvement(signal, 10.0, 0) == 0.0
+    assert improvement(signal, 50.0, 1) == 0.0  # arm 1's first round
+    assert improvement(signal, 16.0, 0) == pytest.approx(6.0)
+    assert improvement(signal, 13.0, 0) == pytest.approx(13.0 - 13.0)  # mean(10, 16)
+    assert improvement(signal, 40.0, 1) == pytest.approx(-10.0)
 
 
 def test_run_min_baseline_gives_the_min_max_scaled_level():
     signal = feedback.RoundImprovement(baseline='run_min', scale='run_range')
-    assert signal.signal(10.0, 0) == 0.0
-    assert signal.signal(30.0, 1) == pytest.approx(1.0)
-    assert signal.signal(15.0, 2) == pytest.approx(0.25)
+    assert improvement(signal, 10.0, 0) == 0.0
+    assert improvement(signal, 30.0, 1) == pytest.approx(1.0)
+    assert improvement(signal, 15.0, 2) == pytest.approx(0.25)
 
 
 def test_mean_abs_scale_is_a_bias_corrected_moving_average():
     signal = feedback.RoundImprovement(scale='mean_abs', scale_decay=0.5)
-    signal.signal(0.0, 0)
+    improvement(signal, 0.0, 0)
     # |d| = 4: average 4 (bias-corrected), f' = 1.
-    assert signal.signal(4.0, 0) == pytest.approx(1.0)
+    assert improvement(signal, 4.0, 0) == pytest.approx(1.0)
     # d = -2: biased average 0.5*0.5*4 + 0.5*2 = 2 over weight 0.75 -> 8/3; f' = -2 / (8/3).
-    assert signal.signal(2.0, 0) == pytest.approx(-2.0 / (8.0 / 3.0))
+    assert improvement(signal, 2.0, 0) == pytest.approx(-2.0 / (8.0 / 3.0))
 
 
 def test_window_std_scale_with_the_previous_rounds_is_the_paper_form():
     signal = feedback.RoundImprovement(baseline='previous_rounds', window=3, scale='window_std')
     for value in (1.0, 2.0, 3.0):
-        signal.signal(value, 0)
-    assert signal.signal(10.0, 1) == pytest.approx(8.0 / np.std([1.0, 2.0, 3.0, 10.0]), rel=1e-6)
+        improvement(signal, value, 0)
+    assert improvement(signal, 10.0, 1) == pytest.approx(8.0 / np.std([1.0, 2.0, 3.0, 10.0]), rel=1e-6)
 
 
 def test_the_paper_improvement_computed_by_the_controller_equals_the_bandits_own():
