@@ -111,7 +111,8 @@ class TFControlledRateAgent(rate_control.ControlledRateAgent):
 
     def _build_probe_ops(self):
         """Q(s, ·) of the online network and max_a Q(s', a) of the target network for fed batches."""
-        shape = (None, *self.state_ph.shape[1:])
+        # A static batch size: Dopamine's IQN network tiles its input by the batch size of the graph.
+        shape = (self._round_probe.size, *self.state_ph.shape[1:])
         self._probe_states = tf.compat.v1.placeholder(self.state_ph.dtype, shape, name='probe_states')
         self._probe_next_states = tf.compat.v1.placeholder(self.state_ph.dtype, shape, name='probe_next_states')
         q_values = self._probe_network_q_values(self.online_convnet, self._probe_states)

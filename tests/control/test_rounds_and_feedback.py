@@ -288,3 +288,143 @@ def test_a_legacy_state_is_refused_by_the_new_default_saying_how_to_continue():
     message = str(error.value)
     assert 'no format version' in message and 'BanditLearningRate.steps_per_round' in message
     assert 'config.gin' in message and 'new run folder' in message
+
+
+# The paired baseline, the loss signal, the divergence guard.
+
+
+def test_before_round_baseline_is_the_change_against_the_returns_just_before():
+    signal = feedback.RoundImprovement(baseline='before_round', scale='none')
+    assert improvement(signal, 10.0, 0) == 0.0  # nothing ended before the first round
+    assert improvement(signal, 30.0, 1, before=12.0) == pytest.approx(18.0)
+    ranged = feedback.RoundImprovement(baseline='before_round', scale='run_range')
+    improvement(ranged, 10.0, 0)
+    assert improvement(ranged, 30.0, 1, before=25.0) == pytest.approx(5.0 / 20.0)
+
+
+def probe(loss, q_max=1.0, frozen=None):
+    return feedback.Probe(loss=loss, loss_frozen=loss if frozen is None else frozen, q_max=q_max)
+
+
+def outcome(start, end, value=0.0):
+    return feedback.RoundOutcome(arm=0, value=value, probe_start=start, probe_end=end)
+
+
+def test_loss_improvement_is_the_clipped_log_ratio_of_the_probe_losses():
+    signal = feedback.LossImprovement(bound=1.0)
+    assert signal.signal(outcome(probe(2.0), probe(1.0))) == pytest.approx(np.log(2.0))
+    assert signal.signal(outcome(probe(1.0), probe(1.5))) == pytest.approx(np.log(1 / 1.5))
+    assert signal.signal(outcome(probe(1.0), probe(100.0))) == -1.0  # clipped
+    assert signal.signal(outcome(probe(1.0), probe(float('nan')))) == -1.0  # a diverged network
+    # 'frozen' reads the loss against the targets of the round's start.
+    frozen = feedback.LossImprovement(targets='frozen')
+    assert frozen.signal(outcome(probe(2.0), probe(4.0, frozen=1.0))) == pytest.approx(np.log(2.0))
+    with pytest.raises(ValueError, match='probe batch'):
+        signal.signal(feedback.RoundOutcome(arm=0, value=1.0))
+
+
+def test_the_divergence_guard_penalises_the_round_that_did_the_damage():
+    guard = feedback.DivergenceGuard(signal=feedback.LossImprovement(), loss_factor=10.0, q_factor=10.0, q_floor=1.0)
+    assert guard.signal(outcome(probe(1.0, 2.0), probe(0.5, 3.0))) == pytest.approx(np.log(2.0))
+    assert guard.signal(outcome(probe(1.0, 2.0), probe(11.0, 3.0))) == -1.0  # loss x 11
+    assert guard.signal(outcome(probe(1.0, 2.0), probe(1.0, 25.0))) == -1.0  # |Q| x 12.5
+    # Early |Q| near 0 may grow many-fold as the agent learns: the floor.
+    assert guard.signal(outcome(probe(1.0, 0.01), probe(1.0, 5.0))) == pytest.approx(0.0)
+    assert guard.signal(outcome(probe(1.0), probe(float('inf'), float('inf')))) == -1.0
+    assert guard.triggered == 3
+    # Guarding a return signal: its run statistics still see every round.
+    returns = feedback.DivergenceGuard(signal=feedback.RoundImprovement(baseline='run_min'), penalty=-2.0)
+    assert returns.signal(outcome(probe(1.0), probe(50.0), value=100.0)) == -2.0
+    assert returns.signal(outcome(probe(1.0), probe(1.0), value=0.0)) == 0.0
+    assert returns.signal(outcome(probe(1.0), probe(1.0), value=50.0)) == pytest.approx(0.5)  # range 0..100
+    copy = feedback.DivergenceGuard(signal=feedback.RoundImprovement(baseline='run_min'), penalty=-2.0)
+    copy.load_state_dict(json.loads(json.dumps(returns.state_dict())))
+    assert copy.state_dict() == returns.state_dict() and copy.config() == returns.config()
+
+
+@pytest.mark.parametrize(
+    'build, binding',
+    [
+        (lambda: feedback.LossImprovement(targets='next'), 'LossImprovement.targets'),
+        (lambda: feedback.LossImprovement(bound=0), 'LossImprovement.bound'),
+        (lambda: feedback.DivergenceGuard(signal=None), 'DivergenceGuard.signal'),
+        (lambda: feedback.DivergenceGuard(signal=feedback.LossImprovement(), loss_factor=1.0), 'DivergenceGuard.loss_factor'),
+        (
+            lambda: feedback.DivergenceGuard(signal=feedback.DivergenceGuard(signal=feedback.LossImprovement())),
+            'DivergenceGuard.signal',
+        ),
+        # The probe batch is drawn when a round begins, so probes need rounds in agent steps.
+        (lambda: controllers.BanditLearningRate(rates=RATES, record_probes=True), 'BanditLearningRate.steps_per_round'),
+        (lambda: controllers.BanditLearningRate(rates=RATES, steps_per_round=10, record_probes=1), 'record_probes'),
+    ],
+)
+def test_bad_probe_feedback_values_are_refused_by_name(build, binding):
+    with pytest.raises(errors.ConfigError, match=binding.replace('.', r'\.')):
+        build()
+
+
+class ScriptedProbe:
+    """The probe an agent attaches (rate_control.RoundProbe's interface): losses from a script."""
+
+    def __init__(self):
+        self.draws = 0
+        self.loss = 1.0
+
+    def redraw(self):
+        self.draws += 1
+        return probe(self.loss)
+
+    def measure(self):
+        return probe(self.loss)
+
+
+def test_each_round_is_recorded_with_its_returns_before_and_its_probe():
+    controller = controllers.BanditLearningRate(
+        rates=RATES,
+        bandit=functools.partial(bandits.Exp3Bandit, window=None),
+        steps_per_round=100,
+        burn_in=0.5,
+        feedback=feedback.LossImprovement(),
+    )
+    assert controller.needs_probe
+    script = ScriptedProbe()
+    controller.attach_probe(script)
+    controller.seed(0)
+    controller.wait_for_learning()
+    controller.end_episode(4.0, 30)  # warm-up
+    controller.end_episode(6.0, 45)
+    controller.learning_started(50)
+    assert script.draws == 1
+    controller.end_episode(8.0, 80)  # burn-in: not counted
+    controller.end_episode(10.0, 140)
+    script.loss = 0.5
+    controller.advance(150)
+    controller.end_episode(20.0, 210)
+    script.loss = 0.25
+    controller.advance(250)
+    first, second = controller.take_round_records()
+    assert controller.take_round_records() == []
+    assert (first['round'], first['start_step'], first['end_step']) == (0, 50, 150)
+    assert (second['start_step'], second['end_step']) == (150, 250)
+    assert first['value'] == 10.0 and first['episodes'] == 1
+    # The mean return of the episodes that ended in the 50 steps (a round's counted span) before each began.
+    assert first['before'] == 5.0 and second['before'] == pytest.approx(10.0)
+    assert first['feedback'] == pytest.approx(np.log(2.0)) and first['loss_start'] == 1.0 and first['loss_end'] == 0.5
+    assert second['loss_start'] == 0.5 and script.draws == 3
+    assert sum(first[f'p_{k}'] for k in range(3)) == pytest.approx(1.0)
+    assert first['learning_rate'] == RATES[first['arm']]
+
+
+def test_a_state_saved_before_rounds_were_recorded_still_loads():
+    controller = new_default()
+    state = json.loads(json.dumps(controller.state_dict()))
+    for key in ('recent_returns', 'round_before', 'round_began', 'probe_start', 'draw_probabilities', 'round_records'):
+        del state[key]
+    del state['config']['record_probes']
+    fresh = new_default()
+    fresh.load_state_dict(state)
+    fresh.learning_started(0)
+    fresh.end_episode(5.0, 60)
+    fresh.advance(100)
+    (record,) = fresh.take_round_records()
+    assert record['value'] == 5.0

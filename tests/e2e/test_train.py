@@ -174,12 +174,20 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another(tmp_path, age
         '--gin_bindings=RainbowAgent.min_replay_history=100',
     ]
     traces = {}
-    for name, seed in (('a', 5), ('b', 5), ('c', 6)):
+    # Run b also measures the round probe (TD loss on a replay batch), which must only read.
+    probes = ['--gin_bindings=BanditLearningRate.record_probes=True']
+    for name, seed, extra in (('a', 5, []), ('b', 5, probes), ('c', 6, [])):
         run_dir = tmp_path / name
-        result = run_cli('lrrl.train', f'--base_dir={run_dir}', *common, f'--seed={seed}')
+        result = run_cli('lrrl.train', f'--base_dir={run_dir}', *common, *extra, f'--seed={seed}')
         assert result.returncode == 0, result.stderr[-3000:]
         traces[name] = pd.read_csv(run_dir / 'lr_trace.csv')
         traces[name + '_eval'] = [s['eval_average_return'] for s in run_folder.read_dopamine_log(run_dir).values()]
+        traces[name + '_rounds'] = pd.read_csv(run_dir / 'rounds.csv')
     pd.testing.assert_frame_equal(traces['a'], traces['b'])  # bit-exact: that is the point
     assert traces['a_eval'] == traces['b_eval']
     assert not traces['a'][['return', 'arm']].equals(traces['c'][['return', 'arm']])
+    # The rounds are the same too; b's also carry the probe.
+    rounds_a, rounds_b = traces['a_rounds'], traces['b_rounds']
+    pd.testing.assert_frame_equal(rounds_a, rounds_b[rounds_a.columns])
+    assert 'loss_start' not in rounds_a and rounds_b['loss_start'].notna().all() and len(rounds_b) >= 3
+    assert (rounds_b['start_step'].iloc[1:].to_numpy() == rounds_b['end_step'].iloc[:-1].to_numpy()).all()

@@ -304,3 +304,75 @@ def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
             assert any(begin < e <= end for e in episode_ends)
     # The steps the trace counts per arm add up to all training steps.
     assert controller.arm_steps(agent.training_steps).sum() == agent.training_steps
+
+
+def test_the_round_probe_is_dopamines_own_td_loss_on_its_batch(gin_config):
+    """The probe's TD loss equals the loss Dopamine's DQN graph computes for the same transitions.
+
+    Dopamine's target op (``_build_target_q_op``) and its Q-values of the replayed states are
+    evaluated with the replay's tensors fed the probe's batch; its loss is Huber (δ = 1), as the
+    probe's. Drawing and measuring the probe neither touches Dopamine's random state nor adds ops
+    to the graph.
+    """
+    import tensorflow as tf
+
+    from lrrl.control import bandits
+    from lrrl.control import controllers
+
+    controller = controllers.BanditLearningRate(
+        rates=(1e-4, 1e-3), bandit=bandits.UniformBandit, steps_per_round=50, record_probes=True
+    )
+    # The replay's tensors have the batch size of the replay (build_agent: 32).
+    graph, agent = build_agent(gin_config, 'dqn', controller, ['lrrl.create_agent.probe_batch_size = 32'])
+    for _ in range(5):
+        agent._sess.run(agent._train_op)  # move the online network away from the target network
+    agent._round_probe.seed(0)
+    ops_before = len(graph.get_operations())
+    numpy_state = np.random.get_state()
+    start = agent._round_probe.redraw()
+    assert len(graph.get_operations()) == ops_before
+    # Dopamine's replay samples with numpy's global generator: the probe draws with its own.
+    after = np.random.get_state()
+    np.testing.assert_array_equal(after[1], numpy_state[1])
+    assert after[2] == numpy_state[2]
+    states, actions, rewards, next_states, terminals, frozen = agent._round_probe._batch
+    assert states.shape[0] == 32 and np.isfinite(start.loss) and start.loss == start.loss_frozen
+    with graph.as_default():
+        target = agent._build_target_q_op()  # Dopamine's own, on the replay's tensors
+        replay = agent._replay
+        chosen = tf.reduce_sum(
+            agent._replay_net_outputs.q_values * tf.one_hot(replay.actions, agent.num_actions), axis=1
+        )
+        loss = tf.reduce_mean(tf.compat.v1.losses.huber_loss(target, chosen, reduction=tf.compat.v1.losses.Reduction.NONE))
+        feed = {
+            replay.states: states,
+            replay.actions: actions,
+            replay.rewards: rewards,
+            replay.next_states: next_states,
+            replay.terminals: terminals,
+        }
+        dopamine_target, dopamine_loss = agent._sess.run([target, loss], feed)
+    np.testing.assert_allclose(frozen, dopamine_target, rtol=1e-5, atol=1e-6)
+    assert start.loss == pytest.approx(float(dopamine_loss), rel=1e-5)
+    # The same batch, measured again after an update: a new loss, the same frozen targets.
+    agent._sess.run(agent._train_op)
+    end = agent._round_probe.measure()
+    assert end.loss != start.loss
+    np.testing.assert_array_equal(agent._round_probe._batch[5], frozen)
+    agent._sess.close()
+
+
+def test_the_iqn_round_probe_measures_its_quantile_mean_q_values(gin_config):
+    from lrrl.control import bandits
+    from lrrl.control import controllers
+
+    controller = controllers.BanditLearningRate(
+        rates=(1e-4, 1e-3), bandit=bandits.UniformBandit, steps_per_round=50, record_probes=True
+    )
+    _, agent = build_agent(gin_config, 'implicit_quantile', controller, ['lrrl.create_agent.probe_batch_size = 32'])
+    agent._round_probe.seed(0)
+    start = agent._round_probe.redraw()
+    assert np.isfinite(start.loss) and start.q_max > 0
+    q_values, next_max = agent._probe_q_values(agent._round_probe._batch[0], agent._round_probe._batch[3])
+    assert q_values.shape == (32, agent.num_actions) and next_max.shape == (32,)
+    agent._sess.close()

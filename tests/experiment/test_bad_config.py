@@ -60,6 +60,20 @@ BAD = [
     (PPO, ['create_gym_environment.use_ppo_preprocessing = True'], 'use_ppo_preprocessing = True'),
     (PPO, ['TrainRunner.create_environment_fn = @atari_lib.create_atari_environment'], 'PPO runs continuous-control'),
     (CARTPOLE, ['PPOAgent.update_period = 100'], 'PPOAgent.update_period is bound, but only the PPO agent'),
+    # The round probe (a TD loss on replay transitions): step rounds only, and not for PPO.
+    (
+        CARTPOLE,
+        ['BanditLearningRate.round_fraction = None', 'BanditLearningRate.feedback = @LossImprovement()'],
+        'BanditLearningRate.steps_per_round',
+    ),
+    (CARTPOLE, ['lrrl.create_agent.probe_batch_size = 0'], 'lrrl.create_agent.probe_batch_size'),
+    (
+        CARTPOLE,
+        ["LossImprovement.targets = 'next'", 'BanditLearningRate.feedback = @LossImprovement()'],
+        'LossImprovement.targets',
+    ),
+    (PPO, ['BanditLearningRate.feedback = @LossImprovement()'], "agent_name = 'ppo': it needs the round probe"),
+    (PPO, ['BanditLearningRate.record_probes = True'], 'BanditLearningRate.record_probes = True is not allowed'),
 ]
 
 
