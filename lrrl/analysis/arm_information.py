@@ -17,14 +17,17 @@ from the same round:
   until issue 28);
 - ``return_change``: f_n - f_{n-1}, the change against the previous round (the
   paper's improvement with j = 1, unscaled);
-- ``return_paired``: f_n - (mean return of the episodes that ended just before
-  the round began): ``RoundImprovement(baseline='before_round')``;
+- ``return_paired``: (f_n - the mean return of the episodes that ended just
+  before the round began) / run range:
+  ``RoundImprovement(baseline='before_round', scale='run_range')``;
 - ``loss_current`` and ``loss_frozen``: ln(L_start / L_end) of the TD loss on
   the round's probe batch, with the target network of the round's end or the
-  targets of its start (``LossImprovement``);
+  targets of its start, clipped to ±1 (``LossImprovement``);
 - ``guard``: -1 for a round that ``DivergenceGuard``'s defaults would
   penalise (loss x10, or |Q| x10 above 1, or non-finite), else 0; its arm
-  means are minus the share of each arm's rounds it flags (not standardised).
+  means are minus the share of each arm's rounds it flags (not standardised);
+- ``guarded_*``: the return level, the paired change and the loss decrease
+  (current targets) with the guard: -1 where it flags the round.
 
 Per signal and group of runs (one task and round length), ``information``
 gives, with every number over the rounds of all runs:
@@ -51,15 +54,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-SIGNALS = ('return_level', 'return_change', 'return_paired', 'loss_current', 'loss_frozen', 'guard')
+SIGNALS = (
+    'return_level',
+    'return_change',
+    'return_paired',
+    'loss_current',
+    'loss_frozen',
+    'guard',
+    'guarded_return_level',
+    'guarded_return_paired',
+    'guarded_loss_current',
+)
 SIGNAL_TEXT = {
     'return_level': 'return level (f - run min) / run range',
     'return_change': 'return change f_n - f_{n-1}',
-    'return_paired': 'return change against the returns just before the round',
+    'return_paired': 'return change against the returns just before the round, / run range',
     'loss_current': 'TD-loss decrease ln(L_start / L_end), current targets',
     'loss_frozen': "TD-loss decrease ln(L_start / L_end), the round start's targets",
     'guard': 'divergence guard (-1: loss x10 or |Q| x10 within the round)',
+    'guarded_return_level': 'the return level, -1 where the guard flags the round',
+    'guarded_return_paired': 'the paired return change, -1 where the guard flags the round',
+    'guarded_loss_current': 'the TD-loss decrease (current targets), -1 where the guard flags the round',
 }
+# LossImprovement's default clip.
+LOSS_BOUND = 1.0
 # DivergenceGuard's defaults (lrrl.control.feedback).
 GUARD_FACTOR = 10.0
 GUARD_Q_FLOOR = 1.0
@@ -74,10 +92,10 @@ def _run_level(values):
 
 
 def _log_ratio(start, end):
+    """``LossImprovement``: ln(start / end) clipped to ±1; a non-finite loss (a diverged network) is -1."""
     with np.errstate(invalid='ignore', divide='ignore'):
-        ratio = np.log(start / end)
-    # A non-finite end (a diverged network) is the worst possible round.
-    return np.where(np.isfinite(end) & np.isfinite(start), ratio, -np.inf)
+        ratio = np.clip(np.log(start / end), -LOSS_BOUND, LOSS_BOUND)
+    return np.where(np.isfinite(end) & np.isfinite(start), ratio, -LOSS_BOUND)
 
 
 def round_signals(rounds):
@@ -95,7 +113,10 @@ def round_signals(rounds):
     out['return_level'] = _run_level(values)
     out['return_change'] = np.concatenate([[np.nan], np.diff(values)]) if len(values) else []
     before = pd.to_numeric(rounds.get('before', pd.Series(np.nan, index=rounds.index)), errors='coerce')
-    out['return_paired'] = values - before.to_numpy(dtype=float)
+    span = np.maximum.accumulate(values) - np.minimum.accumulate(values) if len(values) else values
+    with np.errstate(invalid='ignore', divide='ignore'):
+        paired = (values - before.to_numpy(dtype=float)) / span
+    out['return_paired'] = np.where(span > 0, paired, np.where(np.isnan(paired), np.nan, 0.0))
     if 'loss_start' in rounds:
         start = rounds['loss_start'].to_numpy(dtype=float)
         out['loss_current'] = _log_ratio(start, rounds['loss_end'].to_numpy(dtype=float))
@@ -112,8 +133,11 @@ def round_signals(rounds):
             )
         out['guard'] = np.where(diverged, -1.0, 0.0)
     else:
-        for name in ('loss_current', 'loss_frozen', 'guard'):
+        out['guard'] = np.nan
+        for name in ('loss_current', 'loss_frozen'):
             out[name] = np.nan
+    for name in ('return_level', 'return_paired', 'loss_current'):
+        out[f'guarded_{name}'] = np.where(out['guard'] < 0, -1.0, out[name])
     return out
 
 
@@ -135,6 +159,15 @@ def _standardised(frame, signal):
     spread = grouped.transform(lambda x: x.std(ddof=0))
     rows = rows.assign(z=(rows['x'] - grouped.transform('mean')) / spread)
     return rows[spread > 0].dropna(subset=['z'])
+
+
+def standardised(frame, signal):
+    """``frame`` (``round_signals`` with a ``run`` column) with ``z``: ``signal`` standardised within its run.
+
+    NaN where the signal is undefined or its run's spread is 0 (see ``_standardised``).
+    """
+    rows = _standardised(frame, signal)
+    return frame.assign(z=rows['z'].reindex(frame.index))
 
 
 def _eta2(z, arms, num_arms):
