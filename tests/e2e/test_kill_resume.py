@@ -23,6 +23,9 @@ COMMAND = [
     '--gin_bindings=Runner.training_steps = 400',
     '--gin_bindings=Runner.evaluation_steps = 50',
     '--gin_bindings=DQNAgent.min_replay_history = 100',
+    # Rounds carry the probe: its batch and generator are in the checkpoint too.
+    '--gin_bindings=BanditLearningRate.record_probes = True',
+    '--gin_bindings=lrrl.create_agent.probe_batch_size = 64',
     '--seed=3',
 ]
 
@@ -83,6 +86,11 @@ def test_random_kills_then_relaunch_continue_without_gaps_or_duplicates(tmp_path
         assert list(rows['learning_rate']) == logs[iteration]['train_episode_learning_rates']
         assert list(rows['return']) == pytest.approx(logs[iteration]['train_episode_returns'])
     assert json.load(open(os.path.join(run_dir, 'status.json')))['state'] == 'finished'
+    # The bandit's rounds: every round once, each beginning where the previous one ended.
+    rounds = pd.read_csv(os.path.join(run_dir, 'rounds.csv'))
+    assert list(rounds['round']) == list(range(len(rounds))) and len(rounds) > 20
+    assert (rounds['start_step'].iloc[1:].to_numpy() == rounds['end_step'].iloc[:-1].to_numpy()).all()
+    assert rounds['loss_start'].notna().all() and rounds['iteration'].is_monotonic_increasing
 
 
 @pytest.mark.slow
