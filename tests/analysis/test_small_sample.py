@@ -189,6 +189,6 @@ def test_a_share_of_successful_runs_needs_large_gaps_at_10_seeds():
 def test_sign_test_and_one_sample_t():
     p, positive, negative = small_sample.sign_test([1, 2, 3, 4, 5, 6, 7, 8, 0, -1])
     assert (positive, negative) == (8, 1) and p == pytest.approx(stats.binomtest(8, 9).pvalue)
-    mean, low, high = small_sample.t_interval([1.0, 2.0, 3.0])
+    mean, _, high = small_sample.t_interval([1.0, 2.0, 3.0])
     assert mean == pytest.approx(2.0) and high - mean == pytest.approx(stats.t.ppf(0.975, 2) / math.sqrt(3))
     assert small_sample.one_sample([1.0, 2.0, 3.0], 2.0) == pytest.approx(1.0)
