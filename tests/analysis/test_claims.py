@@ -379,6 +379,7 @@ def test_a_not_shown_verdict_prints_what_it_could_have_detected(tmp_path, config
     assert f'**{rules.NOT_SHOWN}**' in line
     assert 'not shown at this scale (detectable: \\|difference\\| >=' in line
     assert 'shown only if the true difference were above' in line
+    assert 'with 10 seeds a cell' in line  # campaign.toml's planned_seeds, at the same spread
 
 
 def test_switching_a_claim_to_a_rerun_sweep_is_an_edit_of_its_file(tmp_path, configs):

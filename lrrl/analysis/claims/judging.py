@@ -131,6 +131,7 @@ def parts_claim(store, campaign, claim, final_iterations):
         ],
         campaign.alpha,
         campaign.power,
+        campaign.planned_seeds,
     )
     for s in setups:
         for part in (p for p in s['setup'].parts if not p.in_verdict):
@@ -138,6 +139,7 @@ def parts_claim(store, campaign, claim, final_iterations):
                 [g['parts'][part.name]['comparison'] for g in s['games'].values() if part.name in g['parts']],
                 campaign.alpha,
                 campaign.power,
+                campaign.planned_seeds,
             )
         s['part_verdicts'] = {}
         for part in s['setup'].parts:
@@ -196,7 +198,9 @@ def questions_claim(store, campaign, claim, final_iterations):
             rows.append({'cell': shown, 'summary': summary, 'comparison': comparison})
         if not any(r['comparison'] for r in rows):
             continue
-        rules.judge([r['comparison'] for r in rows if r['comparison']], campaign.alpha, campaign.power)
+        rules.judge(
+            [r['comparison'] for r in rows if r['comparison']], campaign.alpha, campaign.power, campaign.planned_seeds
+        )
         questions.append(
             {
                 'setup': setup,

@@ -39,16 +39,23 @@ def _p(value):
 
 
 def detectable_text(c, short=False):
-    """The smallest effect the comparison's data could have shown (power and level: docs/claims.md)."""
+    """The smallest effect the comparison's data could have shown, and what the planned seeds would show
+    at the same spread (power and level: docs/claims.md)."""
     if not math.isfinite(c.detectable):
         seeds = f'{c.n_x} + {c.n_y} seeds' if c.n_y else f'{c.n_x} values'
-        return f'nothing detectable with {seeds}' + ('' if short else ' (the exact test cannot reach the level)')
-    if c.kind == rules.COMPETITIVE:
-        return f'shown only if the true difference were above {_g(-c.margin + c.detectable)}'
-    if c.kind == rules.SHARE_ABOVE:
-        return f'detectable: a share of {_g(0.5 + c.detectable, 2)} or more'
-    what = 'difference' if c.n_y else 'mean'
-    return f'detectable: |{what}| >= {_g(c.detectable)}'
+        text = f'nothing detectable with {seeds}' + ('' if short else ' (the exact test cannot reach the level)')
+    elif c.kind == rules.COMPETITIVE:
+        text = f'shown only if the true difference were above {_g(-c.margin + c.detectable)}'
+    elif c.kind == rules.SHARE_ABOVE:
+        text = f'detectable: a share of {_g(0.5 + c.detectable, 2)} or more'
+    else:
+        text = f'detectable: |{"difference" if c.n_y else "mean"}| >= {_g(c.detectable)}'
+    if c.planned_seeds and c.planned_seeds > min(c.n_x, c.n_y) and math.isfinite(c.planned_detectable):
+        if c.kind == rules.COMPETITIVE:
+            text += f'; with {c.planned_seeds} seeds a cell: above {_g(-c.margin + c.planned_detectable)}'
+        else:
+            text += f'; with {c.planned_seeds} seeds a cell: >= {_g(c.planned_detectable)}'
+    return text
 
 
 def _margin_text(c):
@@ -273,12 +280,16 @@ def drift_evidence(result):
 
 def stationary_evidence(result, short=True):
     f, m = result['functions'], result['maclaurin']
-    show = comparison_short if short else comparison_text
+    share, mean = (
+        (comparison_short(f), comparison_short(m))
+        if short
+        else (comparison_text(f, 'share'), comparison_text(m, 'mean'))
+    )
     wins = round(f.estimate * f.n_x) if f.n_x else 0
     return (
         f'share of the function x optimizer cells where LRRL ranks above uniform among the fixed rates '
-        f'({wins} of the {f.n_x} where they differ; {result["ties"]} ties of {result["cells"]}): {show(f)} | '
-        f'MaclaurinNet, log10(fixed Adam 1e-3 / LRRL) test error over the last steps, paired by seed: {show(m)}'
+        f'({wins} of the {f.n_x} where they differ; {result["ties"]} ties of {result["cells"]}): {share} | '
+        f'MaclaurinNet, log10(fixed Adam 1e-3 / LRRL) test error over the last steps, paired by seed: {mean}'
     )
 
 

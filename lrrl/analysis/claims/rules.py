@@ -74,6 +74,9 @@ class Comparison:
     verdict: str = NOT_SHOWN
     detectable: float = np.nan
     family: int = 1
+    # The same at the campaign's planned seeds per cell (two-sample comparisons; None otherwise).
+    planned_seeds: int = None
+    planned_detectable: float = np.nan
 
     @property
     def p(self):
@@ -196,12 +199,14 @@ def _detectable(comparison, alpha, power):
     raise ValueError(f'kind = {c.kind!r} is not allowed.')
 
 
-def judge(comparisons, alpha=0.05, power=0.8):
+def judge(comparisons, alpha=0.05, power=0.8, planned_seeds=None):
     """Decides a family of comparisons (one claim's): Holm-adjusted p, verdict, detectable effect.
 
     The detectable effect is at the family's Bonferroni level alpha / k (the level
     Holm's first step uses): the smallest true distance from the boundary that this
-    many seeds and this spread would show with ``power``. Returns the comparisons.
+    many seeds and this spread would show with ``power``; with ``planned_seeds``, also
+    what that many seeds per cell would show at the same spread (two-sample
+    comparisons). Returns the comparisons.
     """
     comparisons = list(comparisons)
     if not comparisons:
@@ -212,6 +217,11 @@ def judge(comparisons, alpha=0.05, power=0.8):
         c.family = len(comparisons)
         c.verdict = NOT_SHOWN if not p < alpha else REPRODUCED if c.side == 'claimed' else REFUTED
         c.detectable = _detectable(c, alpha / len(comparisons), power)
+        if planned_seeds and c.kind in (BEATS, COMPETITIVE):
+            c.planned_seeds = planned_seeds
+            c.planned_detectable = small_sample.detectable_difference(
+                c.sd_x, planned_seeds, c.sd_y, planned_seeds, alpha / len(comparisons), power
+            )
     return comparisons
 
 
