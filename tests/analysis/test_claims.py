@@ -465,3 +465,14 @@ def test_the_plan_sizes_reruns_for_the_papers_effect(tmp_path, configs):
     assert beats['detectable at 10'] < beats['detectable now']
     assert beats['seeds per cell for the target'] > 10
     assert 'seeds per cell for the target' in power.plan_text(rows, campaign, 10)
+
+
+def test_a_reference_no_better_than_random_gives_no_margin_and_no_verdict(tmp_path, configs):
+    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    for method in RETURNS:  # every cell at about a random policy's 22 on CartPole
+        for seed, value in enumerate([20.0, 21.0, 19.0, 20.5, 19.5]):
+            _archive(str(tmp_path / 'archive'), 'toy', method, seed, value)
+    built, text = _page(tmp_path, campaign)
+    found = built['judged'][1]['setups'][0]['games']['CartPole']['parts']['LRRL competitive with the best fixed rate']
+    assert found['comparison'].verdict == rules.NOT_SHOWN
+    assert 'no margin (the reference is no better than a random policy)' in text

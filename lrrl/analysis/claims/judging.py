@@ -71,6 +71,7 @@ def _part_comparison(campaign, part, game, x_runs, y_runs, reference_mean):
         # The reference is no better than a random policy: no scale to be competitive on.
         found = rules.compare(rules.BEATS, x_runs, y_runs, alpha=campaign.alpha)
         found.kind, found.p_t, found.p_exact, found.margin = rules.COMPETITIVE, 1.0, 1.0, 0.0
+        found.or_better = part.or_better
         return found
     return rules.compare(rules.COMPETITIVE, x_runs, y_runs, margin, part.or_better, campaign.alpha)
 
@@ -177,9 +178,11 @@ def questions_claim(store, campaign, claim, final_iterations):
     """Claim 7: per question each cell against its reference (Holm within the question); no verdict."""
     questions = []
     for setup in claim.setups:
-        loaded = _setup_runs(store, setup, final_iterations)
-        if loaded is None:
+        # A question is answered once each of its sweeps has runs (its first may be another
+        # claim's, whose cells it shares).
+        if not all(store.has_runs(sweep) for sweep in setup.sweeps):
             continue
+        loaded = _setup_runs(store, setup, final_iterations)
         found = loaded['runs']
         found = found[found['game'] == setup.game]
         labels = dict(setup.cells)
@@ -326,9 +329,8 @@ def judge_campaign(store, campaign, final_iterations, results_root):
 
 
 def claim_sweeps(campaign, claim):
-    """The sweeps whose runs a claim reads (a drift claim: its sources' claims')."""
+    """The sweeps whose runs a claim reads (a drift claim: its sources' claims', in claim order)."""
     if claim.rule == 'drift':
-        return tuple(
-            dict.fromkeys(s for n in (n for src in claim.sources for n in src.claims) for s in campaign.claim(n).sweeps)
-        )
+        read = {n for source in claim.sources for n in source.claims}
+        return tuple(dict.fromkeys(s for c in campaign.claims if c.number in read for s in c.sweeps))
     return claim.sweeps

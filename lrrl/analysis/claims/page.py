@@ -59,7 +59,11 @@ def detectable_text(c, short=False):
 
 
 def _margin_text(c):
-    return f', margin {"-" if c.or_better else "±"}{_g(c.margin)}' if c.kind == rules.COMPETITIVE else ''
+    if c.kind != rules.COMPETITIVE:
+        return ''
+    if not c.margin > 0:
+        return ', no margin (the reference is no better than a random policy)'
+    return f', margin {"-" if c.or_better else "±"}{_g(c.margin)}'
 
 
 def comparison_text(c, what='difference'):
@@ -145,13 +149,20 @@ def _part_line(part, game, found):
     return f'{game}: {part.x} vs {best}: {comparison_text(c, "mean difference")}'
 
 
-def parts_section(result):
+def _sweeps_text(setup, owners):
+    """Each sweep file of a setup, with a link to its full report (under the first claim that reads it)."""
+    return ', '.join(
+        f'`configs/experiments/{w}.toml` ([report](claim{owners[w]}/{w}/report.md))' if w in owners else f'`{w}`'
+        for w in setup.sweeps
+    )
+
+
+def parts_section(result, owners):
     lines = []
     for s in result['setups']:
         setup = s['setup']
-        sweeps = ', '.join(f'`configs/experiments/{w}.toml`' for w in setup.sweeps)
         lines.append(f'### {setup.title}\n')
-        lines.append(f'Scale: {s["scale"]}. Sweeps: {sweeps}.\n')
+        lines.append(f'Scale: {s["scale"]}. Sweeps: {_sweeps_text(setup, owners)}.\n')
         if setup.note:
             lines.append(setup.note + '\n')
         rows = [[r['game'], *_cell_row(r['cell'], r, setup.share_rate)] for r in s['rows']]
@@ -185,7 +196,8 @@ def parts_evidence(result):
             if games:
                 parts.append(f'*{part.name}*: ' + '; '.join(games))
         texts.append(
-            (f'**{s["setup"].title}** ({s["verdict"]}): ' if len(result['setups']) > 1 else '') + ' | '.join(parts)
+            (f'**{s["setup"].title}** ({s["verdict"]}): ' if len(result['claim'].setups) > 1 else '')
+            + ' | '.join(parts)
         )
     return ' || '.join(texts)
 
@@ -194,14 +206,14 @@ def parts_evidence(result):
 # Claim 7, claim 5, claim 6.
 
 
-def questions_section(result):
+def questions_section(result, owners):
     lines = []
     for q in result['questions']:
         setup = q['setup']
-        sweeps = ', '.join(f'`configs/experiments/{w}.toml`' for w in setup.sweeps)
         lines.append(f'### {setup.question.capitalize()}: {setup.title}\n')
         lines.append(
-            f'Scale: {q["scale"]}. Sweeps: {sweeps}. Each cell against {setup.reference} (Holm within the question).\n'
+            f'Scale: {q["scale"]}. Sweeps: {_sweeps_text(setup, owners)}. Each cell against {setup.reference} '
+            '(Holm within the question).\n'
         )
         rows = []
         for r in q['rows']:
@@ -237,7 +249,8 @@ def questions_evidence(result):
     return '; '.join(texts)
 
 
-def drift_section(result):
+def drift_section(result, owners):
+    del owners  # it reads other claims' sweeps, reported there
     rows = [
         [
             f'{r["source"]}: {r["runs"]}',
@@ -293,7 +306,8 @@ def stationary_evidence(result, short=True):
     )
 
 
-def stationary_section(result):
+def stationary_section(result, owners):
+    del owners  # no sweep: the numpy benchmarks' outputs
     folder = result['claim'].folder
     firsts = result['firsts']
     return (
@@ -359,7 +373,8 @@ def build_page(store, campaign, final_iterations, results_root):
         else:
             verdict = result['verdict']
         verdict, text = _running(campaign, store, claim, verdict, evidence_of(result))
-        verdicts[claim.number], evidence[claim.number], sections[claim.number] = verdict, text, section_of(result)
+        sections[claim.number] = section_of(result, report_sweeps(campaign))
+        verdicts[claim.number], evidence[claim.number] = verdict, text
     return {'verdicts': verdicts, 'evidence': evidence, 'sections': sections, 'migrated': migrated, 'judged': judged}
 
 
@@ -421,9 +436,9 @@ def page_text(page, campaign, final_iterations):
         lines.append(f'\n## Verdicts under the rules of {RULE_DATE}, against the page before them\n')
         lines.append(
             _table(
-                ['#', 'before (old rules)', 'now', 'why'],
+                ['claim', 'before (old rules)', 'now', 'why'],
                 [
-                    [str(c.number), c.previous_verdict, verdicts.get(c.number, rules.NOT_RUN), c.change or '-']
+                    [f'claim {c.number}', c.previous_verdict, verdicts.get(c.number, rules.NOT_RUN), c.change or '-']
                     for c in changed
                 ],
             )

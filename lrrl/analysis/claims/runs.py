@@ -47,6 +47,12 @@ class RunStore:
             return []
         return [r for s in sweeps for r in loading.archived_runs(self.archive_root, self.runs_root, s)]
 
+    def has_runs(self, sweep):
+        """Whether any run of the sweep exists, as a folder or an archived record."""
+        return bool(self._folders([sweep])) or bool(
+            self.archive_root and run_archive.find_records(self.archive_root, sweep)
+        )
+
     def tables(self, sweeps):
         """The sweeps' runs as ``RunTables``; None if no run of theirs exists.
 
