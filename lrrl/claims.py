@@ -65,7 +65,7 @@ def log(line):
 @cli.command
 def main(argv):
     del argv
-    campaign = claim_files.load_campaign(FLAGS.claims_dir)
+    campaign = claim_files.load_campaign(spec.axis_labels, FLAGS.claims_dir)
     archive_root = os.path.join(FLAGS.out, page.ARCHIVE_DIR) if FLAGS.archive else None
     if not os.path.isdir(FLAGS.runs_root) and not (archive_root and os.path.isdir(archive_root)):
         raise errors.ConfigError(

@@ -215,6 +215,11 @@ def load_sweep(sweep):
     return sweep_from_dict(data, source=path)
 
 
+def axis_labels(sweep):
+    """``{axis name: [label, ...]}`` of a sweep file (path or name), in file order (what its runs are named by)."""
+    return {axis.name: [choice.label for choice in axis.choices] for axis in load_sweep(sweep).axes}
+
+
 def sweep_from_dict(data, source='<sweep>'):
     unknown = set(data) - TOP_LEVEL_KEYS
     if unknown:

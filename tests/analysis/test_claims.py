@@ -20,6 +20,7 @@ from lrrl.analysis.claims import page
 from lrrl.analysis.claims import power
 from lrrl.analysis.claims import rules
 from lrrl.analysis.claims import runs as runs_lib
+from lrrl.sweeps import spec
 
 HIGH = [150.0, 170.0, 160.0, 165.0, 155.0]
 MID = [100.0, 110.0, 105.0, 115.0, 108.0]
@@ -175,7 +176,7 @@ def test_a_cell_whose_records_span_a_behaviour_change_keeps_only_the_newest():
 
 
 def test_the_shipped_claim_files_load_and_name_cells_of_their_sweeps():
-    campaign = claim_files.load_campaign()
+    campaign = claim_files.load_campaign(spec.axis_labels)
     assert [c.number for c in campaign.claims] == list(range(1, 9))
     assert campaign.margin_share == pytest.approx(0.1) and campaign.alpha == pytest.approx(0.05)
     one = campaign.claim(1)
@@ -280,7 +281,7 @@ def test_a_bad_claim_file_is_refused_naming_the_file_key_and_value(configs, old,
     path = configs('claims/claim1.toml', CLAIM.format(sweep='toy').replace(old, new))
     assert CLAIM.format(sweep='toy').replace(old, new) != CLAIM.format(sweep='toy')
     with pytest.raises(claim_files.ClaimFileError) as raised:
-        claim_files.load_campaign(os.path.dirname(path))
+        claim_files.load_campaign(spec.axis_labels, os.path.dirname(path))
     assert path in str(raised.value) and message in str(raised.value), str(raised.value)
 
 
@@ -289,15 +290,15 @@ def test_bad_campaign_rules_and_repeated_claim_numbers_are_refused(configs):
     with pytest.raises(
         claim_files.ClaimFileError, match=r'campaign.toml: alpha = 0.7 is not allowed: it must lie in \(0, 0.5\)'
     ):
-        claim_files.load_campaign(folder)
+        claim_files.load_campaign(spec.axis_labels, folder)
     configs('claims/campaign.toml', CAMPAIGN)
     configs('claims/claim1_again.toml', CLAIM.format(sweep='toy'))
     with pytest.raises(claim_files.ClaimFileError, match='number = 1 is used by more than one file'):
-        claim_files.load_campaign(folder)
+        claim_files.load_campaign(spec.axis_labels, folder)
 
 
 def test_a_game_with_no_random_score_is_named_when_a_margin_needs_it(configs):
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     with pytest.raises(claim_files.ClaimFileError, match="no score for the game 'Pong'"):
         campaign.random_score('Pong')
 
@@ -349,7 +350,7 @@ def _page(tmp_path, campaign):
 
 
 def test_the_page_shows_each_verdicts_numbers_and_marks_records_without_a_configuration(tmp_path, configs):
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     for method, values in RETURNS.items():
         for seed, value in enumerate(values):
             _archive(str(tmp_path / 'archive'), 'toy', method, seed, value, config=None if method == 'uniform' else 'x')
@@ -369,7 +370,7 @@ def test_the_page_shows_each_verdicts_numbers_and_marks_records_without_a_config
 
 
 def test_a_not_shown_verdict_prints_what_it_could_have_detected(tmp_path, configs):
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     spread = {**RETURNS, 'lrrl': [60.0, 170.0, 100.0, 175.0, 110.0]}
     for method, values in spread.items():
         for seed, value in enumerate(values):
@@ -396,7 +397,7 @@ def test_switching_a_claim_to_a_rerun_sweep_is_an_edit_of_its_file(tmp_path, con
                 provenance={'commit': 'abc', 'behaviour': 1, 'fingerprint': 'f'},
             )
     folder = os.path.dirname(configs('claims/claim1.toml', CLAIM.format(sweep='toy_10seeds')))
-    built, text = _page(tmp_path, claim_files.load_campaign(folder))
+    built, text = _page(tmp_path, claim_files.load_campaign(spec.axis_labels, folder))
     assert built['migrated'][1] == 0 and page.MIGRATED_MARK not in next(
         l for l in text.splitlines() if l.startswith('| 1 |')
     )
@@ -407,7 +408,7 @@ def test_switching_a_claim_to_a_rerun_sweep_is_an_edit_of_its_file(tmp_path, con
 
 
 def test_cells_with_records_of_two_code_versions_are_not_pooled_and_the_page_says_so(tmp_path, configs):
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     for method, values in RETURNS.items():
         for seed, value in enumerate(values):
             _archive(str(tmp_path / 'archive'), 'toy', method, seed, value)
@@ -432,7 +433,7 @@ def _stationary_outputs(folder, lrrl_ranks, uniform_ranks, ratios):
 
 
 def test_claim6_is_judged_from_the_benchmarks_outputs(tmp_path):
-    campaign = claim_files.load_campaign()
+    campaign = claim_files.load_campaign(spec.axis_labels)
     claim = campaign.claim(6)
     assert judging.stationary_claim(campaign, claim, str(tmp_path)) is None
     _stationary_outputs(
@@ -454,7 +455,7 @@ def test_the_plan_sizes_reruns_for_the_papers_effect(tmp_path, configs):
     # The paper's LRRL over K(5) against its best fixed rate (lrrl/data/paper_reported.csv):
     # Breakout (253 - 217) / (217 - 1.7), Seaquest (6799 - 5881) / (5881 - 68.4).
     assert per_game['Breakout'] == pytest.approx(36 / 215.3) and share == pytest.approx(918 / 5812.6)
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     for method, values in {**RETURNS, 'lrrl': [60.0, 170.0, 100.0, 175.0, 110.0]}.items():
         for seed, value in enumerate(values):
             _archive(str(tmp_path / 'archive'), 'toy', method, seed, value)
@@ -468,7 +469,7 @@ def test_the_plan_sizes_reruns_for_the_papers_effect(tmp_path, configs):
 
 
 def test_a_reference_no_better_than_random_gives_no_margin_and_no_verdict(tmp_path, configs):
-    campaign = claim_files.load_campaign(os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
+    campaign = claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/campaign.toml', CAMPAIGN)))
     for method in RETURNS:  # every cell at about a random policy's 22 on CartPole
         for seed, value in enumerate([20.0, 21.0, 19.0, 20.5, 19.5]):
             _archive(str(tmp_path / 'archive'), 'toy', method, seed, value)

@@ -30,7 +30,6 @@ import tomllib
 from lrrl import errors
 from lrrl import gin_files
 from lrrl.analysis import normalization
-from lrrl.sweeps import spec
 
 CLAIMS_DIR = os.path.join(gin_files.CONFIG_DIR, 'claims')
 CAMPAIGN_FILE = 'campaign.toml'
@@ -217,30 +216,29 @@ def _scores(where, key, table):
 # Sweep files: which cells each offers.
 
 
-def sweep_cells(sweep, cell_columns, where, key):
-    """The cell names a sweep file offers for ``cell_columns`` (``method``, ``label:<axis>``)."""
+def sweep_cells(sweep, cell_columns, where, key, sweep_axes):
+    """The cell names a sweep file offers for ``cell_columns`` (``method``, ``label:<axis>``).
+
+    ``sweep_axes(name)``: the sweep file's ``{axis: [label, ...]}`` (``lrrl.sweeps.spec.axis_labels``;
+    passed in, as the analysis does not import the launcher).
+    """
     try:
-        loaded = spec.load_sweep(sweep)
+        axes = sweep_axes(sweep)
     except errors.ConfigError as e:
         raise ClaimFileError(f'{where}: {key} names the sweep {sweep!r}, which cannot be read: {e}') from e
-    axes = {axis.name: [choice.label for choice in axis.choices] for axis in loaded.axes}
     labels = []
     for column in cell_columns:
         axis = column.removeprefix('label:')
         if axis not in axes:
-            _fail(
-                where,
-                'cell_columns',
-                list(cell_columns),
-                f'the sweep {sweep} has no axis {axis!r} (its axes: {sorted(axes)})',
-            )
+            allowed = f'the sweep {sweep} has no axis {axis!r} (its axes: {sorted(axes)})'
+            _fail(where, 'cell_columns', list(cell_columns), allowed)
         labels.append(axes[axis])
     return {'/'.join(combination) for combination in itertools.product(*labels)}
 
 
-def _cells_in_sweeps(where, key, cells, sweeps, cell_columns):
+def _cells_in_sweeps(where, key, cells, sweeps, cell_columns, sweep_axes):
     """Checks that every cell is offered by exactly one of ``sweeps``."""
-    offered = {sweep: sweep_cells(sweep, cell_columns, where, 'sweeps') for sweep in sweeps}
+    offered = {sweep: sweep_cells(sweep, cell_columns, where, 'sweeps', sweep_axes) for sweep in sweeps}
     for cell in cells:
         found = [sweep for sweep, names in offered.items() if cell in names]
         if not found:
@@ -280,7 +278,7 @@ def _part(where, table):
     )
 
 
-def _parts_setup(where, table):
+def _parts_setup(where, table, sweep_axes):
     _keys(where, table, ('title', 'sweeps', 'parts'), ('cell_columns', 'share_rate', 'note'))
     sweeps = _texts(where, 'sweeps', table['sweeps'])
     columns = _texts(where, 'cell_columns', table.get('cell_columns', ['method']))
@@ -296,8 +294,8 @@ def _parts_setup(where, table):
     if not any(p.in_verdict for p in parts):
         _fail(where, 'parts', names, 'at least one part must be in the verdict (in_verdict = true)')
     for i, part in enumerate(parts):
-        _cells_in_sweeps(f'{where}.parts[{i}]', 'x', [part.x], sweeps, columns)
-        _cells_in_sweeps(f'{where}.parts[{i}]', 'others', part.others, sweeps, columns)
+        _cells_in_sweeps(f'{where}.parts[{i}]', 'x', [part.x], sweeps, columns, sweep_axes)
+        _cells_in_sweeps(f'{where}.parts[{i}]', 'others', part.others, sweeps, columns, sweep_axes)
     share = table.get('share_rate')
     return PartsSetup(
         title=_text(where, 'title', table['title']),
@@ -309,7 +307,7 @@ def _parts_setup(where, table):
     )
 
 
-def _question(where, table):
+def _question(where, table, sweep_axes):
     _keys(where, table, ('question', 'title', 'sweeps', 'game', 'cells', 'reference'), ('share_rate',))
     sweeps = _texts(where, 'sweeps', table['sweeps'])
     cells = table['cells']
@@ -319,7 +317,7 @@ def _question(where, table):
     reference = _text(where, 'reference', table['reference'])
     if reference not in cells:
         _fail(where, 'reference', reference, f'it must be one of the cells shown ({", ".join(cells)})')
-    _cells_in_sweeps(where, 'cells', [label for _, label in pairs], sweeps, ('method',))
+    _cells_in_sweeps(where, 'cells', [label for _, label in pairs], sweeps, ('method',), sweep_axes)
     share = table.get('share_rate')
     return Question(
         question=_text(where, 'question', table['question']),
@@ -332,7 +330,8 @@ def _question(where, table):
     )
 
 
-def _source(where, table):
+def _source(where, table, sweep_axes):
+    del sweep_axes  # a source names claims, not sweeps
     _keys(where, table, ('name', 'claims'), ('games',))
     claims = table['claims']
     if (
@@ -348,8 +347,8 @@ def _source(where, table):
     )
 
 
-def load_claim(path):
-    """One claim file as a ``Claim`` (its cells checked against its sweep files)."""
+def load_claim(path, sweep_axes):
+    """One claim file as a ``Claim`` (its cells checked against its sweep files, read by ``sweep_axes``)."""
     try:
         with open(path, 'rb') as f:
             data = tomllib.load(f)
@@ -383,7 +382,11 @@ def load_claim(path):
     if ('folder' in head) != (rule == 'stationary'):
         _fail(where, 'folder', head.get('folder'), 'it is required by, and only for, rule = "stationary"')
     read = {'parts': _parts_setup, 'questions': _question, 'drift': _source}.get(rule)
-    items = tuple(read(f'{path}: {expected}[{i}]', t) for i, t in enumerate(data.get(expected) or [])) if read else ()
+    items = (
+        tuple(read(f'{path}: {expected}[{i}]', t, sweep_axes) for i, t in enumerate(data.get(expected) or []))
+        if read
+        else ()
+    )
     return Claim(
         number=number,
         title=_text(where, 'title', head['title']),
@@ -400,8 +403,12 @@ def load_claim(path):
     )
 
 
-def load_campaign(folder=CLAIMS_DIR):
-    """``folder/campaign.toml`` and every ``folder/claim*.toml``, checked, as a ``Campaign``."""
+def load_campaign(sweep_axes, folder=CLAIMS_DIR):
+    """``folder/campaign.toml`` and every ``folder/claim*.toml``, checked, as a ``Campaign``.
+
+    ``sweep_axes(name)``: a sweep file's ``{axis: [label, ...]}``, raising ``errors.ConfigError`` for
+    a sweep that cannot be read (``lrrl.sweeps.spec.axis_labels``).
+    """
     path = os.path.join(folder, CAMPAIGN_FILE)
     if not os.path.isfile(path):
         raise ClaimFileError(f'{path}: no such file: the claims campaign needs its shared rules there.')
@@ -414,7 +421,7 @@ def load_campaign(folder=CLAIMS_DIR):
     seeds = data['planned_seeds']
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 2:
         _fail(path, 'planned_seeds', seeds, 'it must be an integer >= 2')
-    claims = [load_claim(p) for p in sorted(glob.glob(os.path.join(folder, 'claim*.toml')))]
+    claims = [load_claim(p, sweep_axes) for p in sorted(glob.glob(os.path.join(folder, 'claim*.toml')))]
     if not claims:
         raise ClaimFileError(f'{folder}: no claim*.toml file: a campaign needs at least one claim.')
     numbers = [c.number for c in claims]
