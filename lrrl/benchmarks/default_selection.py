@@ -6,7 +6,7 @@ The candidates, tasks, seeds and the rule's constants are data:
 compute, from plain arrays (the command reads the runs with ``lrrl.analysis``):
 
 - stage 1, without an agent: which signals carry the arm's effect (the
-  information test's p-values, Holm-corrected, ``eligible``), whether a
+  information test's p-values, Holm-corrected by ``lrrl.analysis.small_sample``, ``eligible``), whether a
   candidate locks onto an arm when its feedback is independent of the arm
   (``lock_in``), and how much of a signal's arm effect it captures on replay
   tasks built from recorded UniformBandit rounds (``replay_score``);
@@ -31,6 +31,7 @@ import numpy as np
 
 from lrrl import errors
 from lrrl import gin_files
+from lrrl.analysis import small_sample
 from lrrl.control import bandits
 
 PLAN = os.path.join(gin_files.CONFIG_DIR, 'selection', 'default_selection.toml')
@@ -176,18 +177,6 @@ def read_plan(path=PLAN):
 # Stage 1.
 
 
-def holm(p_values):
-    """Holm's step-down adjusted p-values (same order as given)."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    adjusted = np.empty_like(p)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (len(p) - rank) * p[index]))
-        adjusted[index] = running
-    return adjusted
-
-
 def eligible(p_values, alpha, informative_tasks):
     """The (signal, kappa) pairs whose information test rejects on enough tasks.
 
@@ -196,7 +185,7 @@ def eligible(p_values, alpha, informative_tasks):
     rejected = {}
     for task, by_pair in p_values.items():
         pairs = sorted(by_pair)
-        for pair, adjusted in zip(pairs, holm([by_pair[pair] for pair in pairs])):
+        for pair, adjusted in zip(pairs, small_sample.holm([by_pair[pair] for pair in pairs])):
             rejected.setdefault(pair, 0)
             rejected[pair] += adjusted < alpha
     return sorted(pair for pair, count in rejected.items() if count >= informative_tasks)

@@ -73,8 +73,7 @@ def test_a_bad_plan_is_refused_naming_the_key(tmp_path, change, message):
         selection.read_plan(str(path))
 
 
-def test_holm_and_eligibility():
-    np.testing.assert_allclose(selection.holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+def test_eligibility_is_holm_corrected_within_a_task():
     p_values = {
         'a': {('loss', 0.01): 0.001, ('level', 0.01): 0.04},
         'b': {('loss', 0.01): 0.02, ('level', 0.01): 0.5},
