@@ -12,6 +12,7 @@ Pure functions of numpy arrays (scipy for the t and binomial distributions):
 
 - ``t_interval``, ``one_sample``: a mean and its t interval, a test against a value;
 - ``welch``: a difference of means, its interval and the test against a value;
+- ``ratio``: a ratio of means (above an offset) and its Fieller interval;
 - ``rank_sum``: the exact rank-sum test (all splits of the pooled scores counted,
   ties at mid-ranks), with the probability of superiority P(X > Y) + P(X = Y) / 2;
 - ``sign_test``: the exact two-sided sign test of paired differences;
@@ -19,7 +20,7 @@ Pure functions of numpy arrays (scipy for the t and binomial distributions):
 - ``detectable_difference``, ``seeds_needed``, ``detectable_share_difference``: power.
 
 References: Welch (1947), Biometrika 34; Mann and Whitney (1947), Ann. Math. Stat. 18;
-Holm (1979), Scand. J. Stat. 6; Cohen (1988), Statistical Power Analysis, ch. 6 (h).
+Holm (1979), Scand. J. Stat. 6; Fieller (1954), J. R. Stat. Soc. B 16; Cohen (1988), Statistical Power Analysis, ch. 6 (h).
 """
 
 import dataclasses
@@ -96,6 +97,35 @@ def welch(x, y, level=0.95):
     df = _welch_df(var_x, len(x), var_y, len(y))
     half = float(stats.t.ppf(0.5 + level / 2, df) * se)
     return Welch(estimate, estimate - half, estimate + half, se, df)
+
+
+def ratio(x, y, offset=0.0, level=0.95):
+    """(estimate, low, high) of (mean(x) - offset) / (mean(y) - offset), by Fieller's theorem.
+
+    Fieller (1954), J. R. Stat. Soc. B 16: the set of ratios rho for which
+    mean(x) - offset - rho (mean(y) - offset) is within its t interval of 0, with
+    the two samples independent and the degrees of freedom Welch's at the
+    estimate. Exact for normal scores; the set is an interval only when the
+    denominator is itself clearly away from 0 (else the ends are infinite). Used
+    for a score relative to a reference, e.g. a final return relative to
+    UniformBandit's, both above a random policy's (``offset``).
+    """
+    x, y = _values(x) - offset, _values(y) - offset
+    if len(x) < 2 or len(y) < 2 or y.mean() == 0:
+        return (np.nan, np.nan, np.nan)
+    a, b = float(x.mean()), float(y.mean())
+    var_a, var_b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    estimate = a / b
+    df = _welch_df(x.var(ddof=1), len(x), estimate**2 * y.var(ddof=1), len(y))
+    t = float(stats.t.ppf(0.5 + level / 2, df))
+    quadratic = b * b - t * t * var_b
+    linear = a * b
+    constant = a * a - t * t * var_a
+    discriminant = linear * linear - quadratic * constant
+    if quadratic <= 0 or discriminant < 0:
+        return (estimate, -np.inf, np.inf)
+    root = math.sqrt(discriminant)
+    return (estimate, (linear - root) / quadratic, (linear + root) / quadratic)
 
 
 @dataclasses.dataclass(frozen=True)

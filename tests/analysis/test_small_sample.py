@@ -192,3 +192,22 @@ def test_sign_test_and_one_sample_t():
     mean, _, high = small_sample.t_interval([1.0, 2.0, 3.0])
     assert mean == pytest.approx(2.0) and high - mean == pytest.approx(stats.t.ppf(0.975, 2) / math.sqrt(3))
     assert small_sample.one_sample([1.0, 2.0, 3.0], 2.0) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize('n', [5, 10])
+def test_the_fieller_ratio_interval_holds_its_coverage(n):
+    """A final return relative to a reference's, both above a random policy's: Fieller's interval covers."""
+    rng = np.random.default_rng(7)
+    offset, truth = 20.0, (150.0 - 20.0) / (100.0 - 20.0)
+    covered = 0
+    draws = 2000
+    for _ in range(draws):
+        x, y = rng.normal(150.0, 40.0, n), rng.normal(100.0, 25.0, n)
+        _, low, high = small_sample.ratio(x, y, offset)
+        covered += low <= truth <= high
+    assert covered / draws >= BAR
+    # Far from the offset the interval is finite and brackets the estimate.
+    estimate, low, high = small_sample.ratio([150.0, 160.0, 140.0], [100.0, 105.0, 95.0], offset)
+    assert low < estimate < high and np.isfinite(low) and np.isfinite(high)
+    # A reference not clearly above the offset gives no finite interval.
+    assert small_sample.ratio([150.0, 160.0], [10.0, 40.0], offset)[1] == -np.inf
