@@ -5,6 +5,7 @@ r"""Chooses LRRL's default bandit with real agents in the loop (issue 28; docs/b
   python -m lrrl.launch --sweep=selection_stage2_cartpole --archive_root=results/selection/archive
   ...                                         # (and _acrobot, _breakout)
   python -m lrrl.select_default --stage=2     # the rule on the finalists' real runs
+  python -m lrrl.select_default --stage=report  # the chosen default on reported seeds
 
 The plan (candidates, tasks, seeds, the rule's constants) is
 ``configs/selection/default_selection.toml``; the information runs it reads are
@@ -29,10 +30,11 @@ from lrrl import tables
 from lrrl.analysis import arm_information
 from lrrl.analysis import loading
 from lrrl.analysis import normalization
+from lrrl.analysis import small_sample
 from lrrl.benchmarks import default_selection as selection
 from lrrl.sweeps import spec
 
-flags.DEFINE_enum('stage', None, ['1', '2'], 'Which stage to run.')
+flags.DEFINE_enum('stage', None, ['1', '2', 'report'], 'Which stage to run (report: the chosen default on reported seeds).')
 flags.DEFINE_string('plan', selection.PLAN, 'The selection plan (TOML).')
 flags.DEFINE_string('information_archive', os.path.join('results', 'information', 'archive'), 'Information runs.')
 flags.DEFINE_string('stage2_archive', os.path.join('results', 'selection', 'archive'), "Stage 2's archived runs.")
@@ -360,15 +362,139 @@ def stage2(plan):
     return written
 
 
+def _second_half_share(record, rate):
+    """The share of the second half's agent steps on ``rate`` (iterations' step shares), or NaN."""
+    iterations = record.iterations.sort_values('iteration')
+    second = iterations[iterations['iteration'] >= iterations['iteration'].max() / 2]
+    rate_columns = [c for c in second.columns if c.startswith('rate_')]
+    for column in rate_columns:
+        values = second[column].dropna()
+        if len(values) and np.isclose(values.iloc[0], rate, rtol=1e-9):
+            share = second.get(f'share_{column[5:]}')
+            return float(share.mean()) if share is not None else math.nan
+    return math.nan
+
+
+def _interval_text(estimate, low, high, digits=3):
+    if not np.isfinite(estimate):
+        return 'n/a'
+    ends = ', '.join('∞' if not np.isfinite(v) else f'{v:.{digits}g}' for v in (low, high))
+    return f'{estimate:.{digits}g} [{ends}]'
+
+
+def report(plan):
+    """The report on reported seeds (docs/bandits.md, "Report"): the issue's targets, per task."""
+    seeds = set(plan.report['seeds'])
+    share = plan.stage2['final_share']
+    rows, targets = [], []
+    for task, spec_ in plan.report['tasks'].items():
+        random = _random_return(plan.tasks[task])
+        records = loading.archived_runs(spec_['archive'], 'runs', spec_['sweep'])
+        finals, shares = {}, {}
+        for role, label in spec_['cells'].items():
+            chosen = [
+                r
+                for r in records
+                if r.settings.get('method') == label and r.settings.get('finished') and r.settings['seed'] in seeds
+            ]
+            finals[role] = [_final_return(r, share) for r in chosen]
+            if 'share_rate' in spec_:
+                shares[role] = [_second_half_share(r, spec_['share_rate']) for r in chosen]
+        uniform = finals['uniform']
+        for role in selection.REPORT_ROLES:
+            values = finals[role]
+            if not values:
+                rows.append({'task': task, 'role': role, 'cell': spec_['cells'][role], 'seeds': 0})
+                continue
+            mean, low, high = small_sample.t_interval(values)
+            row = {'task': task, 'role': role, 'cell': spec_['cells'][role], 'seeds': len(values), 'final_return': mean,
+                   'final_low': low, 'final_high': high}
+            if role != 'uniform' and len(uniform) >= 2:
+                row['relative'], row['relative_low'], row['relative_high'] = small_sample.ratio(values, uniform, random)
+            if shares.get(role):
+                row['share'], row['share_low'], row['share_high'] = small_sample.t_interval(shares[role])
+            rows.append(row)
+        if finals['default'] and len(uniform) >= 2:
+            estimate, low, high = small_sample.ratio(finals['default'], uniform, random)
+            targets.append(
+                f'{task}: final return relative to uniform {_interval_text(estimate, low, high)}: '
+                + ('above 1 (met)' if low > 1 else 'not above 1 (missed)')
+            )
+        if shares.get('default') and shares.get('uniform'):
+            difference = small_sample.welch(shares['default'], shares['uniform'])
+            mean = float(np.nanmean(shares['default']))
+            met = difference.high < 0 and mean <= 0.2
+            targets.append(
+                f'{task}: share of the second half on {spec_["share_rate"]:g}: default {mean:.2f}, uniform '
+                f'{np.nanmean(shares["uniform"]):.2f}, difference {_interval_text(difference.estimate, difference.low, difference.high, 2)}: '
+                + ('below uniform\'s and at most 0.2 (met)' if met else 'target (below uniform\'s, at most 0.2) missed')
+            )
+    table = pd.DataFrame(rows)
+    lock_in_lines = []
+    for role, name in (('default', plan.report.get('default_candidate')), ('v1', plan.report.get('v1_candidate'))):
+        if not name:
+            continue
+        candidate = next((c for c in plan.candidates() if c.name == name), None)
+        if candidate is None:
+            raise errors.ConfigError(f'{plan.source}: report.{role}_candidate = {name!r} is not a candidate of the plan.')
+        column = plan.signals[candidate.signal]['replay']
+        worst = 0.0
+        for task in plan.tasks:
+            records = _task_runs(plan, task)[min(plan.kappas, key=lambda k: abs(k - 0.01))]
+            values = [f[column].to_numpy(dtype=float) for f in _signal_frames(records)]
+            arms = len(str(records[0].settings['candidates']).split(','))
+            stage = plan.stage1
+            worst = max(worst, *selection.lock_in(candidate, values, arms, stage['noise_rounds'], stage['noise_runs'], stage['noise_max_share']))
+        lock_in_lines.append(
+            f'{role} (`{name}`): P(largest p > {plan.stage1["noise_max_share"]}) after {plan.stage1["noise_rounds"]:,} rounds '
+            f'of its signal with the arm effect removed, worst over tasks and noise kinds: {worst:.2f}'
+        )
+    body = [
+        [
+            r['task'], r['role'], r['cell'], r['seeds'],
+            _interval_text(r.get('final_return', np.nan), r.get('final_low', np.nan), r.get('final_high', np.nan), 4),
+            _interval_text(r.get('relative', np.nan), r.get('relative_low', np.nan), r.get('relative_high', np.nan)),
+            _interval_text(r.get('share', np.nan), r.get('share_low', np.nan), r.get('share_high', np.nan), 2),
+        ]
+        for r in rows
+    ]
+    text = '\n'.join(
+        [
+            '# The default chosen on real agents, on reported seeds\n',
+            f'Produced by `python -m lrrl.select_default --stage=report` from the report sweeps named in '
+            f'`{os.path.relpath(plan.source, os.path.dirname(gin_files.CONFIG_DIR))}` ([report]), seeds '
+            f'{sorted(seeds)} (never used to choose). Final return: mean training return over the last {share:.0%} of '
+            'the iterations, with its 95% t interval over seeds; relative to uniform: (final return - random policy) / '
+            "(UniformBandit's - random policy), Fieller's 95% interval (lrrl.analysis.small_sample.ratio); share: of "
+            'the second half\'s agent steps on the rate that fails alone, 95% t interval.\n',
+            '## Targets (issue 28)\n',
+            *[f'- {line}' for line in targets + lock_in_lines],
+            '',
+            '## Per task and cell\n',
+            tables.markdown_table(['task', 'role', 'cell', 'seeds', 'final return', 'relative to uniform', 'share'], body),
+        ]
+    )
+    os.makedirs(FLAGS.out, exist_ok=True)
+    written = [
+        atomic.write_text(os.path.join(FLAGS.out, 'report.md'), text),
+        atomic.write_text(os.path.join(FLAGS.out, 'report.csv'), table.to_csv(index=False)),
+    ]
+    for line in targets + lock_in_lines:
+        log(line.replace('`', ''))
+    return written
+
+
 @cli.command
 def main(argv):
     del argv
     if FLAGS.stage is None:
-        raise errors.ConfigError('--stage is required: 1 (no agent) or 2 (the finalists\' real runs).')
+        raise errors.ConfigError(
+            "--stage is required: 1 (no agent), 2 (the finalists' real runs) or report (the chosen default, reported seeds)."
+        )
     plan = selection.read_plan(FLAGS.plan)
     if not os.path.isdir(FLAGS.information_archive):
         raise errors.ConfigError(f'--information_archive={FLAGS.information_archive} is not a folder.')
-    written = stage1(plan) if FLAGS.stage == '1' else stage2(plan)
+    written = {'1': stage1, '2': stage2, 'report': report}[FLAGS.stage](plan)
     log('wrote ' + ', '.join(written))
 
 

@@ -37,6 +37,8 @@ from lrrl.control import bandits
 PLAN = os.path.join(gin_files.CONFIG_DIR, 'selection', 'default_selection.toml')
 PHASE_WINDOW = 0.05
 PHASE_BINS = 10
+# The report's cells per task: the chosen default, the default before it, paper-literal LRRL, uniform.
+REPORT_ROLES = ('default', 'v1', 'paper_literal', 'uniform')
 BANDIT_CLASSES = ('Exp3Bandit', 'ClassicExp3Bandit', 'Exp3IXBandit', 'DiscountedUCBBandit')
 
 
@@ -95,6 +97,7 @@ class Plan:
     bandits: dict  # name -> {'class': ..., 'fixed': {...}, 'grid': {...}}
     stage1: dict
     stage2: dict
+    report: dict
     source: str = PLAN
 
     def candidates(self):
@@ -127,7 +130,7 @@ def read_plan(path=PLAN):
     except tomllib.TOMLDecodeError as e:
         raise PlanError(f'{path} is not valid TOML: {e}') from e
     at = os.path.basename(path)
-    for key in ('kappas', 'burn_in', 'tasks', 'signals', 'bandits', 'stage1', 'stage2'):
+    for key in ('kappas', 'burn_in', 'tasks', 'signals', 'bandits', 'stage1', 'stage2', 'report'):
         _require(f'{at}: {key}', key in data, None, 'present')
     kappas = data['kappas']
     _require(f'{at}: kappas', isinstance(kappas, list) and kappas and all(0 < k <= 1 for k in kappas), kappas,
@@ -138,6 +141,11 @@ def read_plan(path=PLAN):
         random = task.get('random')
         _require(f'{at}: tasks.{name}.random', isinstance(random, dict) and ('gym' in random or 'minatar' in random),
                  random, '{ gym = "<Gymnasium id>", max_steps = N } or { minatar = "<game>" }')
+    report_tasks = data['report'].get('tasks', {})
+    _require(f'{at}: report.tasks', set(report_tasks) == set(data['tasks']), sorted(report_tasks), f'the tasks {sorted(data["tasks"])}')
+    for name, task in report_tasks.items():
+        cells = task.get('cells', {})
+        _require(f'{at}: report.tasks.{name}.cells', set(cells) == set(REPORT_ROLES), sorted(cells), f'the roles {REPORT_ROLES}')
     for name, signal in data['signals'].items():
         _require(f'{at}: signals.{name}.replay', isinstance(signal.get('replay'), str), signal.get('replay'),
                  'a column of lrrl.analysis.arm_information.round_signals')
@@ -162,6 +170,7 @@ def read_plan(path=PLAN):
         bandits=data['bandits'],
         stage1=data['stage1'],
         stage2=data['stage2'],
+        report=data['report'],
         source=path,
     )
     # Every candidate builds (its parameters are checked by its class).

@@ -53,6 +53,13 @@ finalists = 5
 [stage2]
 seeds = [100, 101, 102]
 final_share = 0.25
+[report]
+seeds = [0, 1, 2]
+[report.tasks.cartpole]
+sweep = "claim1_cartpole_dqn"
+archive = "REPORT_ARCHIVE"
+cells = { default = "a", uniform = "b", v1 = "c", paper_literal = "d" }
+share_rate = 0.03
 """
 
 
@@ -155,9 +162,23 @@ def archive_information_runs(root, effect, seeds=(100, 101, 102), rounds=120):
         run_archive.write_record(str(root), record)
 
 
+def archive_report_runs(root):
+    """Cells a (the default: 120, 10% on 0.03), b (uniform: 60, 40% on 0.03), c, d; seeds 0-2."""
+    for cell, final, share in (('a', 120.0, 0.1), ('b', 60.0, 0.4), ('c', 60.0, 0.4), ('d', 50.0, 0.5)):
+        for seed in (0, 1, 2):
+            rows = [
+                [i, final + seed, 1e-4, 1e-3, 0.03, (1 - share) / 2, (1 - share) / 2, share] for i in range(40)
+            ]
+            key = f'claim1_cartpole_dqn/{cell}/seed_{seed}'
+            settings = {'seed': seed, 'finished': True, 'method': cell}
+            columns = ['iteration', 'train_return', 'rate_0', 'rate_1', 'rate_2', 'share_0', 'share_1', 'share_2']
+            run_archive.write_record(str(root), run_archive.make_record(key, {'seed': seed}, settings, columns, rows))
+
+
 def test_the_command_runs_both_stages_on_archived_runs(tmp_path):
     plan = tmp_path / 'plan.toml'
-    plan.write_text(PLAN)
+    archive_report_runs(tmp_path / 'report')
+    plan.write_text(PLAN.replace('REPORT_ARCHIVE', str(tmp_path / 'report')))
     information = tmp_path / 'information'
     archive_information_runs(information, [0.0, 8.0, 0.0])
     sweeps, out = tmp_path / 'sweeps', tmp_path / 'out'
@@ -193,3 +214,12 @@ def test_the_command_runs_both_stages_on_archived_runs(tmp_path):
     assert 18 < random < 26
     assert table['relative'].iloc[0] == pytest.approx((70 - random) / (uniform - random))
     assert json.loads(json.dumps(table.to_dict()))  # plain data
+    # The report on the reported seeds: the targets, said met or missed.
+    third = run_cli('lrrl.select_default', '--stage=report', *common)
+    assert third.returncode == 0, third.stderr[-3000:]
+    text = (out / 'report.md').read_text()
+    assert 'cartpole: final return relative to uniform' in text and 'above 1 (met)' in text
+    assert 'share of the second half on 0.03: default 0.10, uniform 0.40' in text and '(met)' in text
+    report = pd.read_csv(out / 'report.csv').set_index('role')
+    assert report.loc['default', 'final_return'] == pytest.approx(121.0)
+    assert report.loc['default', 'relative'] == pytest.approx((121.0 - random) / (61.0 - random), rel=1e-3)
