@@ -10,7 +10,18 @@ from helpers import CONFIGS
 from lrrl.sweeps import spec
 
 EXPERIMENTS = sorted(glob.glob(os.path.join(CONFIGS, 'experiments', '*.toml')))
-SCALE = {'ppo_mujoco': 100, 'ppo_mujoco_cpu': 20}
+SCALE = {
+    'ppo_mujoco': 100,
+    'ppo_mujoco_cpu': 20,
+    # Issue 28 (docs/information.md, docs/bandits.md): classic control 40 x 1,000, MinAtar Breakout 15 x 10,000.
+    'information_cartpole_dqn': 40,
+    'information_acrobot_dqn': 40,
+    'information_minatar_dqn': 15,
+    'selection_stage2_cartpole': 40,
+    'selection_stage2_acrobot': 40,
+    'selection_stage2_breakout': 15,
+    'default_report_minatar': 15,
+}
 PAPER_GAMES = {
     'table1_candidate_sets': {'Asteroids', 'Breakout', 'Pong', 'Seaquest'},
     'table2_schedulers': {'Breakout', 'Seaquest', 'VideoPinball', 'Asteroids'},
