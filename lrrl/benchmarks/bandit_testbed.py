@@ -58,6 +58,7 @@ import pandas as pd
 from lrrl import tables
 from lrrl import validation
 from lrrl.benchmarks import bandit_configurations
+from lrrl.benchmarks import loss_probe
 from lrrl.benchmarks import maclaurin_task
 from lrrl.benchmarks import outputs
 from lrrl.benchmarks import stationary
@@ -179,6 +180,7 @@ class SyntheticTask:
     def simulate(self, controller, seed, fixed_arm=None):
         """One run; returns a dict of the run's measurements."""
         rng = np.random.default_rng([seed, sum(map(ord, self.name))])
+        loss_probe.refuse([controller], f'the synthetic task {self.name}')
         arms = [arm for _, arm in self.arms]
         half = self.steps // 2
         updates = np.zeros((2, len(arms)), dtype=np.int64)
@@ -356,6 +358,11 @@ class MaclaurinNetTask:
         test_y = np.stack([t.test_targets for t in tasks])
         optimizer = numpy_optimizers.Adam()
         num = len(seeds)
+
+        def test_loss(i):  # a feedback that reads the loss gets network i's held-out loss
+            return float(np.mean((numpy_mlp.forward(stacked, test_x)[0][i] - test_y[i]) ** 2))
+
+        loss_probe.attach(controller_list, test_loss, 'MaclaurinNet')
         updates = np.zeros((num, 2, len(self.rates)), dtype=np.int64)
         alive = np.ones(num, dtype=bool)
         tail = np.zeros(num)

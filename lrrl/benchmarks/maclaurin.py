@@ -43,6 +43,7 @@ import pandas as pd
 
 from lrrl import tables
 from lrrl.benchmarks import bandit_configurations
+from lrrl.benchmarks import loss_probe
 from lrrl.benchmarks import outputs
 from lrrl.control import controllers
 from lrrl.benchmarks import maclaurin_task
@@ -80,6 +81,8 @@ def train(task, controller, steps, seed, tail=None):
     optimizer = numpy_optimizers.Adam()
     # The run's length, as the RL runner tells it (for rounds that are a share of the run).
     controller.set_run_length(steps)
+    # A feedback that reads the loss gets the loss on the held-out test polynomials.
+    loss_probe.attach([controller], lambda row: task.test_loss(params), 'MaclaurinNet')
     losses = np.full(steps + 1, np.nan)
     rates = np.full(steps, np.nan)
     losses[0] = task.train_loss(params)

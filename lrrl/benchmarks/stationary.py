@@ -53,6 +53,7 @@ from lrrl.control import bandits as bandit_lib
 from lrrl.benchmarks import outputs
 from lrrl.control import controllers
 from lrrl.control import numpy_optimizers
+from lrrl.benchmarks import loss_probe
 from lrrl.benchmarks import test_functions
 from lrrl import validation
 
@@ -101,6 +102,10 @@ def optimise(function, optimizer_name, rate_controllers, starts, steps):
         controller.set_run_length(steps)
     minimum = function.minimum(dimension)
     optimizer = numpy_optimizers.create(optimizer_name)
+    # A feedback that reads the loss gets each row's current gap to the minimum.
+    with np.errstate(all='ignore'):
+        current_gaps = function.value(x) - minimum
+    loss_probe.attach(rate_controllers, lambda row: max(current_gaps[row], 0.0), function.name)
     gaps = np.full((rows, steps + 1), np.nan)
     rates = np.full((rows, steps), np.nan)
     diverged_at = np.full(rows, -1)
@@ -114,6 +119,7 @@ def optimise(function, optimizer_name, rate_controllers, starts, steps):
             diverged_at[newly_diverged] = t
             alive &= ~newly_diverged
             gaps[alive, t] = values[alive] - minimum
+            current_gaps[:] = values - minimum
             if t > 0:
                 # Feedback for the step just made: -f at the new iterate (finite
                 # here); the controller averages κ of them into a round.

@@ -509,6 +509,9 @@ class BanditLearningRate(LearningRateController):
 
     def attach_probe(self, probe):
         self._probe = probe
+        # A controller driven without an agent began its first round when it was built: measure its start now.
+        if self.needs_probe and self._probe_start is None and not self.awaiting_learning and self.steps_per_round:
+            self._probe_start = probe.redraw()
 
     def _redraw_probe(self):
         """A new probe batch for the round that begins now; its measurement."""

@@ -190,10 +190,6 @@ class ControlledRateAgent:
         self._next_rate_update = 0
         self._divergence_reported = False
         super().__init__(*args, **kwargs)
-        self._round_probe = None
-        if learning_rate_controller.needs_probe:
-            self._round_probe = RoundProbe(self, self._probe_batch_size, self._probe_discount())
-            learning_rate_controller.attach_probe(self._round_probe)
         # The framework built its optimizer with the controller's rate at that time.
         self._applied_rate = learning_rate_controller.rate
         self._pending_rate = None
@@ -201,6 +197,11 @@ class ControlledRateAgent:
         # returns cannot depend on the rate before): the agent says when it comes.
         # Resuming replaces this with the saved state (learning started or not).
         learning_rate_controller.wait_for_learning()
+        # The probe's first batch is drawn when the first round begins (the replay is warm then).
+        self._round_probe = None
+        if learning_rate_controller.needs_probe:
+            self._round_probe = RoundProbe(self, self._probe_batch_size, self._probe_discount())
+            learning_rate_controller.attach_probe(self._round_probe)
 
     # --- what a framework supplies ------------------------------------------
 

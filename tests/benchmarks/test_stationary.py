@@ -179,9 +179,9 @@ def test_the_default_gets_the_scaled_level_of_each_rounds_second_half():
     values, signals = [], []
     signal, update = controller.feedback.signal, controller.bandit.update
 
-    def recording_signal(value, arm):
-        values.append(value)
-        return signal(value, arm)
+    def recording_signal(outcome):
+        values.append(outcome.value)
+        return signal(outcome)
 
     def recording_update(feedback):
         signals.append(feedback)

@@ -388,9 +388,11 @@ def test_each_round_is_recorded_with_its_returns_before_and_its_probe():
     )
     assert controller.needs_probe
     script = ScriptedProbe()
-    controller.attach_probe(script)
     controller.seed(0)
+    # As an agent does: no round before its first gradient update, then the probe (drawn when a round begins).
     controller.wait_for_learning()
+    controller.attach_probe(script)
+    assert script.draws == 0
     controller.end_episode(4.0, 30)  # warm-up
     controller.end_episode(6.0, 45)
     controller.learning_started(50)
