@@ -51,7 +51,9 @@ class Configuration:
     name: str
     bandit: str = 'Exp3Bandit'
     bandit_kwargs: tuple = ()
-    feedback_kwargs: tuple = None  # None: the bandit gets the round value itself
+    # None: the bandit gets the round value itself; else (feedback class, kwargs), a kwarg's value
+    # may itself be such a pair (DivergenceGuard's signal).
+    feedback: tuple = None
     round_unit: str = 'steps'
     round_size: float = 1.0
     burn_in: float = 0.0
@@ -67,7 +69,7 @@ class Configuration:
           seed: seeds the bandit (``controller.seed``).
         """
         bandit = functools.partial(getattr(bandits, self.bandit), **dict(self.bandit_kwargs))
-        feedback = None if self.feedback_kwargs is None else feedback_lib.RoundImprovement(**dict(self.feedback_kwargs))
+        feedback = None if self.feedback is None else build_feedback(self.feedback)
         if self.round_unit == 'episodes' and episodic:
             rounds = {'episodes_per_round': int(self.round_size)}
         elif self.round_unit == 'episodes':
@@ -85,10 +87,10 @@ class Configuration:
         """One line for a table's notes: the bandit, its feedback, burn-in and rounds of ``round_steps`` steps."""
         kwargs = ', '.join(f'{k} {v!r}' for k, v in self.bandit_kwargs)
         text = f'{self.bandit}' + (f' ({kwargs})' if kwargs else '')
-        if self.feedback_kwargs is None:
+        if self.feedback is None:
             text += '; fed the round value (the bandit computes the improvement)'
         else:
-            text += '; feedback RoundImprovement (' + ', '.join(f'{k} {v!r}' for k, v in self.feedback_kwargs) + ')'
+            text += '; feedback ' + describe_feedback(self.feedback)
         text += f'; burn-in {self.burn_in:g}' if self.burn_in else '; no burn-in'
         if self.round_unit == 'episodes':
             text += f'; rounds of κ = {round_steps} per-step returns'
@@ -99,6 +101,22 @@ class Configuration:
 
 def _kw(**kwargs):
     return tuple(sorted(kwargs.items()))
+
+
+def _is_spec(value):
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], tuple)
+
+
+def build_feedback(spec):
+    """A feedback object of ``lrrl.control.feedback`` from ``(class name, kwargs)`` (kwargs may nest specs)."""
+    name, kwargs = spec
+    return getattr(feedback_lib, name)(**{k: build_feedback(v) if _is_spec(v) else v for k, v in kwargs})
+
+
+def describe_feedback(spec):
+    name, kwargs = spec
+    inner = ', '.join(f'{k} {describe_feedback(v) if _is_spec(v) else repr(v)}' for k, v in kwargs)
+    return f'{name} ({inner})' if inner else name
 
 
 # The project's first configuration: every value configs/lrrl/bandit_paper_literal.gin binds
@@ -125,12 +143,12 @@ PAPER_LITERAL = Configuration(
 DEFAULT = Configuration(
     'lrrl_default',
     bandit_kwargs=_kw(alpha=1.0, decay=0.99, decay_all_arms=True, denominator='max_one', window=None),
-    feedback_kwargs=_kw(baseline='run_min', window=1, scale='run_range'),
+    feedback=('RoundImprovement', _kw(baseline='run_min', window=1, scale='run_range')),
     round_size=1.0,
     burn_in=0.5,
 )
 # Ablations: the same feedback and rounds as the default, another bandit.
-_ABLATION = dict(feedback_kwargs=DEFAULT.feedback_kwargs, round_size=DEFAULT.round_size, burn_in=DEFAULT.burn_in)
+_ABLATION = dict(feedback=DEFAULT.feedback, round_size=DEFAULT.round_size, burn_in=DEFAULT.burn_in)
 CONFIGURATIONS = {
     c.name: c
     for c in (

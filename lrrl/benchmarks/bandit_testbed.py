@@ -108,7 +108,7 @@ def candidates():
                         Configuration(
                             f'a{alpha:g}_{denominator}_{baseline}_{scale}_burn{burn_in:g}',
                             bandit_kwargs=_kw(**bandit),
-                            feedback_kwargs=_kw(baseline=baseline, window=1, scale=scale),
+                            feedback=('RoundImprovement', _kw(baseline=baseline, window=1, scale=scale)),
                             burn_in=burn_in,
                         )
                     )
