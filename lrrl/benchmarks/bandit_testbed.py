@@ -459,6 +459,12 @@ def run_task(task, configurations, seeds, log=None, fixed_arms=True):
             controller_list = [
                 configuration.controller(task.rates, task.round_steps, task.episodic, seed) for seed in seeds
             ]
+            if isinstance(task, SyntheticTask) and controller_list[0].needs_probe:
+                # The synthetic learning processes have returns and no loss: a configuration whose
+                # feedback reads the loss has nothing to read there (n/a in the tables).
+                if log:
+                    log(f'{task.name:24s} {method:40s} n/a (its feedback reads a loss; this task has none)')
+                continue
         for seed, result in zip(seeds, _run_config(task, controller_list, seeds, k)):
             updates = np.asarray(result['updates'])
             row = {'task': task.name, 'method': method, 'seed': seed}
