@@ -4,6 +4,8 @@ r"""What LRRL costs, measured side by side: python -m lrrl.bench
   python -m lrrl.bench --agent=iqn --skip=bandit,scaling --out=results/bench/iqn.md
   python -m lrrl.bench --env=minatar --agent=dqn,iqn --skip=scaling --out=results/bench/minatar.md
   python -m lrrl.bench --env=mujoco --agent=ppo --skip=memory,scaling --out=results/bench/ppo.md
+  python -m lrrl.bench --env=cartpole --agent=jax_dqn,jax_iqn,jax_rainbow --skip=bandit,scaling \
+      --out=results/bench/jax_cartpole.md
 
 Throughput A/B against stock Dopamine, bandit cost, memory and startup,
 concurrent runs and the environment alone (``lrrl/benchmarks/throughput.py``
@@ -31,20 +33,22 @@ with compat.quiet_stderr():
 flags.DEFINE_list(
     'agent',
     ['dqn'],
-    f'Dopamine agents, one or more of {", ".join(variants.AGENTS)} (DQN, Implicit Quantile, PPO), measured in turn.',
+    f'Dopamine agents, one or more of {", ".join(variants.AGENTS)} (TF DQN and Implicit Quantile; JAX DQN, '
+    'Implicit Quantile, Rainbow and PPO), measured in turn.',
 )
 flags.DEFINE_enum(
     'env',
     None,
     list(variants.ENVIRONMENTS),
-    'Atari (configs/agents/<agent>.gin), MinAtar (configs/agents/<agent>_minatar.gin) or MuJoCo (PPO: '
-    'configs/agents/ppo_mujoco.gin). Default: atari for DQN and IQN, mujoco for PPO.',
+    'Atari (configs/agents/<agent>.gin), MinAtar (configs/agents/<agent>_minatar.gin), CartPole '
+    '(configs/agents/<agent>_cartpole.gin) or MuJoCo (PPO: configs/agents/ppo_mujoco.gin). Default: atari for the '
+    'replay agents, mujoco for PPO.',
 )
 flags.DEFINE_string(
     'game',
     None,
     'Game or MuJoCo task for the throughput, memory and scaling measurements '
-    '(default: Pong on Atari, breakout on MinAtar, HalfCheetah on MuJoCo).',
+    '(default: Pong on Atari, breakout on MinAtar, CartPole on cartpole, HalfCheetah on MuJoCo).',
 )
 flags.DEFINE_list(
     'environment_games',
@@ -66,15 +70,15 @@ flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole e
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer(
-    'min_replay_history', 1000, 'DQN, IQN: replay warm-up before gradient updates start (Atari default 20000).'
+    'min_replay_history', 1000, 'Replay agents: warm-up before gradient updates start (Atari default 20000).'
 )
 flags.DEFINE_integer(
     'epsilon_decay_period',
     None,
-    "DQN, IQN: bind the agents' epsilon decay to this many agent steps "
+    "Replay agents: bind the agents' epsilon decay to this many agent steps "
     '(e.g. 1000: the measured blocks then act greedily, as most of a run does).',
 )
-flags.DEFINE_integer('replay_capacity', 100000, 'DQN, IQN: replay capacity for the throughput and scaling runs.')
+flags.DEFINE_integer('replay_capacity', 100000, 'Replay agents: replay capacity for the throughput and scaling runs.')
 flags.DEFINE_list('memory_capacities', ['1000000', '10000'], 'Replay capacities for the memory measurement.')
 flags.DEFINE_integer('memory_steps', 3000, 'Training steps in each memory/startup process.')
 flags.DEFINE_list('bandit_arms', ['2', '5', '10', '50', '100'], 'K values for the bandit cost.')

@@ -3,12 +3,13 @@
 Five measurements, each for every agent in ``settings.agents``:
 
 1. Throughput, A/B: stock Dopamine (its own agent class in its own runner: TF
-   DQN or IQN in ``Runner``, JAX PPO in ``ContinuousTrainRunner``), the
+   DQN or IQN, or JAX DQN, IQN or Rainbow in ``Runner``, JAX PPO in
+   ``ContinuousTrainRunner``), the
    harness with a fixed rate (the LRRL runner + ``FixedLearningRate``: harness
    overhead alone) and the harness with LRRL over K(5) (adds the bandit; PPO
    also with its in-agent preprocessing), identical settings
-   (``lrrl.benchmarks.variants``), on a real Atari or MinAtar game or MuJoCo
-   task (``settings.env``) on this machine. The variants live in one process,
+   (``lrrl.benchmarks.variants``), on a real Atari or MinAtar game, CartPole
+   or a MuJoCo task (``settings.env``) on this machine. The variants live in one process,
    each in its own TF graph, and run blocks of training steps in turn,
    ``settings.rounds`` times, so that machine noise hits them all alike; a
    ratio is taken per round, of wall-clock and of CPU-time rates.
@@ -53,7 +54,7 @@ from lrrl.control import bandits
 from lrrl.experiment import seeding
 
 PARTS = ('throughput', 'bandit', 'memory', 'scaling', 'environment')
-# Parts that measure replay capacities and processes of the replay agents (DQN, IQN).
+# Parts that measure replay capacities and processes of the replay agents (all but PPO).
 REPLAY_PARTS = ('memory', 'scaling')
 
 
@@ -483,7 +484,7 @@ def training_device():
 
 
 def _names(settings):
-    return ', '.join(a.upper() for a in settings.agents)
+    return ', '.join(variants.agent_label(a) for a in settings.agents)
 
 
 AGENT_NOTES = {
@@ -500,11 +501,12 @@ ENVIRONMENT_POLICIES = {
     'atari': 'a uniform random policy, sticky actions on',
     'minatar': 'a uniform random policy, sticky actions on',
     'mujoco': 'actions uniform in the action box',
+    'cartpole': 'a uniform random policy',
 }
 
 
 def _throughput_lines(agent, t, settings, device):
-    upper = agent.upper()
+    upper = variants.agent_label(agent)
     stock = np.asarray(t['steps_per_second']['stock'])
     cpu = t.get('steps_per_cpu_second')
     if 'minibatches_per_update' in t:
@@ -595,7 +597,7 @@ def report(results, settings):
         if settings.game in results['environment'] and results.get('throughput'):
             ceiling = results['environment'][settings.game]['steps_per_cpu_second']
             shares = ', '.join(
-                f'{agent.upper()} {_overall_rate(t, variants.as_shipped(agent)) / ceiling:.3f}'
+                f'{variants.agent_label(agent)} {_overall_rate(t, variants.as_shipped(agent)) / ceiling:.3f}'
                 for agent, t in results['throughput'].items()
             )
             lines += [
@@ -616,7 +618,7 @@ def report(results, settings):
         lines.append('')
     for agent, memory in results.get('memory', {}).items():
         lines += [
-            f'## Peak memory and startup ({agent.upper()}, {settings.game}, one fresh process each, '
+            f'## Peak memory and startup ({variants.agent_label(agent)}, {settings.game}, one fresh process each, '
             f'{settings.memory_steps} training steps)',
             '',
             '| replay capacity | variant | peak RSS (MB) | launch to first training step (s) |',
@@ -633,7 +635,7 @@ def report(results, settings):
     for agent, scaling in results.get('scaling', {}).items():
         one = float(np.mean(scaling[1]['steps_per_second']))
         lines += [
-            f'## Concurrent runs (LRRL {agent.upper()}, {settings.game}, {settings.scaling_steps} timed steps each '
+            f'## Concurrent runs (LRRL {variants.agent_label(agent)}, {settings.game}, {settings.scaling_steps} timed steps each '
             'after warm-up)',
             '',
             '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',

@@ -5,11 +5,14 @@ in the caller's default TF graph) from the agent's gin file (``AGENT_FILES``):
 
 - ``stock``: Dopamine's own agent class in Dopamine's own runner, given the
   same gin-configured optimizer (class, rate, epsilon) the harness would use.
-  DQN and IQN: Dopamine's TF agent in Dopamine's ``Runner``. PPO: Dopamine's
+  DQN and IQN: Dopamine's TF agent in Dopamine's ``Runner``. The JAX agents
+  (``jax_dqn``, ``jax_iqn``, ``jax_rainbow``): Dopamine's ``JaxDQNAgent``,
+  ``JaxImplicitQuantileAgent`` or ``JaxRainbowAgent`` with its own
+  ``create_optimizer('adam')`` in Dopamine's ``Runner``. PPO: Dopamine's
   JAX ``PPOAgent`` with its own ``create_optimizer('adam')`` in Dopamine's
-  ``ContinuousTrainRunner``, with the harness's seed for its weights and for
-  the environment's first reset, so that it follows the fixed variant's
-  trajectory;
+  ``ContinuousTrainRunner``. The JAX agents get the harness's seed for their
+  weights and generators and for the environment's first reset, so that each
+  follows the fixed variant's trajectory step for step;
 - ``fixed``: the LRRL runner with ``FixedLearningRate`` (the harness alone);
 - ``lrrl``: the LRRL runner with LRRL over K(5) (harness + bandit; on MinAtar
   its re-centred K(5), ``configs/lrrl/minatar_candidate_sets.gin``; PPO over
@@ -28,32 +31,62 @@ import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
 from lrrl import validation
 
 VARIANTS = ('stock', 'fixed', 'lrrl')
-ENVIRONMENTS = ('atari', 'minatar', 'mujoco')
+ENVIRONMENTS = ('atari', 'minatar', 'mujoco', 'cartpole')
 SEED = 0
 
 # Per environment: each agent's gin file, the game's (task's) binding, its default game, and the
 # LRRL variants' extra bindings.
 AGENT_FILES = {
-    'atari': {'dqn': 'agents/dqn.gin', 'iqn': 'agents/iqn.gin'},
-    'minatar': {'dqn': 'agents/dqn_minatar.gin', 'iqn': 'agents/iqn_minatar.gin'},
+    'atari': {
+        'dqn': 'agents/dqn.gin',
+        'iqn': 'agents/iqn.gin',
+        'jax_dqn': 'agents/jax_dqn.gin',
+        'jax_iqn': 'agents/jax_iqn.gin',
+        'jax_rainbow': 'agents/jax_rainbow.gin',
+    },
+    'minatar': {
+        'dqn': 'agents/dqn_minatar.gin',
+        'iqn': 'agents/iqn_minatar.gin',
+        'jax_dqn': 'agents/jax_dqn_minatar.gin',
+        'jax_iqn': 'agents/jax_iqn_minatar.gin',
+        'jax_rainbow': 'agents/jax_rainbow_minatar.gin',
+    },
     'mujoco': {'ppo': 'agents/ppo_mujoco.gin'},
+    'cartpole': {
+        'dqn': 'agents/dqn_cartpole.gin',
+        'iqn': 'agents/iqn_cartpole.gin',
+        'jax_dqn': 'agents/jax_dqn_cartpole.gin',
+        'jax_iqn': 'agents/jax_iqn_cartpole.gin',
+        'jax_rainbow': 'agents/jax_rainbow_cartpole.gin',
+    },
 }
 GAME_BINDINGS = {
     'atari': 'atari_lib.create_atari_environment.game_name',
     'minatar': 'create_minatar_environment.game_name',
     'mujoco': 'create_gym_environment.environment_name',
+    'cartpole': 'create_gym_environment.environment_name',
 }
-DEFAULT_GAMES = {'atari': 'Pong', 'minatar': 'breakout', 'mujoco': 'HalfCheetah'}
-LRRL_BINDINGS = {'atari': [], 'minatar': ['BanditLearningRate.rates = %MINATAR_K5'], 'mujoco': []}
+DEFAULT_GAMES = {'atari': 'Pong', 'minatar': 'breakout', 'mujoco': 'HalfCheetah', 'cartpole': 'CartPole'}
+LRRL_BINDINGS = {
+    'atari': [],
+    'minatar': ['BanditLearningRate.rates = %MINATAR_K5'],
+    'mujoco': [],
+    # K(5)'s ratios around the CartPole files' 1e-3 (assumed, as configs/lrrl/minatar_candidate_sets.gin does).
+    'cartpole': ['BanditLearningRate.rates = (2.5e-4, 5e-4, 1e-3, 2e-3, 4e-3)'],
+}
 AGENTS = tuple(dict.fromkeys(agent for files in AGENT_FILES.values() for agent in files))
 
-# The replay agents (DQN, IQN): the configurables that hold the replay capacity and the warm-up / optimizer.
+# The replay agents: the bindings of the replay capacity, and the configurable of the warm-up and epsilon.
 AGENT_SETUPS = {
-    'dqn': ('WrappedReplayBuffer', 'DQNAgent'),
-    'iqn': ('WrappedPrioritizedReplayBuffer', 'RainbowAgent'),
+    'dqn': (('WrappedReplayBuffer.replay_capacity',), 'DQNAgent'),
+    'iqn': (('WrappedPrioritizedReplayBuffer.replay_capacity',), 'RainbowAgent'),
+    'jax_dqn': (('ReplayBuffer.max_capacity',), 'JaxDQNAgent'),
+    'jax_iqn': (('ReplayBuffer.max_capacity',), 'JaxImplicitQuantileAgent'),
+    'jax_rainbow': (('ReplayBuffer.max_capacity', 'PrioritizedSamplingDistribution.max_capacity'), 'JaxRainbowAgent'),
 }
+JAX_AGENTS = ('jax_dqn', 'jax_iqn', 'jax_rainbow')
 # Per agent: LRRL's method file, the variants beyond ``VARIANTS``, and each variant's own bindings.
-LRRL_FILES = {'dqn': 'methods/lrrl_k5.gin', 'iqn': 'methods/lrrl_k5.gin', 'ppo': 'methods/lrrl_ppo_k5.gin'}
+LRRL_FILES = {agent: 'methods/lrrl_k5.gin' for agent in AGENT_SETUPS} | {'ppo': 'methods/lrrl_ppo_k5.gin'}
 EXTRA_VARIANTS = {'ppo': ('lrrl_preprocessing',)}
 _PPO_PREPROCESSING_OFF = ['LRRLPPOAgent.normalize_observations = False', 'LRRLPPOAgent.normalize_rewards = False']
 VARIANT_BINDINGS = {'ppo': {'fixed': _PPO_PREPROCESSING_OFF, 'lrrl': _PPO_PREPROCESSING_OFF}}
@@ -76,7 +109,12 @@ def variants_of(agent):
 
 
 def label(variant, agent):
-    return LABELS[variant].format(agent=agent.upper())
+    return LABELS[variant].format(agent=agent_label(agent))
+
+
+def agent_label(agent):
+    """'DQN', 'IQN', 'JAX DQN', ...: how the reports name a bench agent."""
+    return agent.upper().replace('JAX_', 'JAX ').replace('RAINBOW', 'Rainbow')
 
 
 def environments_of(agent):
@@ -84,14 +122,20 @@ def environments_of(agent):
 
 
 def stock_agent_class(agent):
-    """Dopamine's own agent class for ``agent`` ('dqn', 'iqn' or 'ppo')."""
+    """Dopamine's own agent class for a bench agent ('dqn', 'iqn', 'jax_dqn', 'jax_iqn', 'jax_rainbow', 'ppo')."""
+    from dopamine.jax.agents.dqn import dqn_agent as jax_dqn_agent
+    from dopamine.jax.agents.implicit_quantile import implicit_quantile_agent as jax_implicit_quantile_agent
     from dopamine.jax.agents.ppo import ppo_agent
+    from dopamine.jax.agents.rainbow import rainbow_agent as jax_rainbow_agent
     from dopamine.tf.agents.dqn import dqn_agent
     from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 
     return {
         'dqn': dqn_agent.DQNAgent,
         'iqn': implicit_quantile_agent.ImplicitQuantileAgent,
+        'jax_dqn': jax_dqn_agent.JaxDQNAgent,
+        'jax_iqn': jax_implicit_quantile_agent.JaxImplicitQuantileAgent,
+        'jax_rainbow': jax_rainbow_agent.JaxRainbowAgent,
         'ppo': ppo_agent.PPOAgent,
     }[agent]
 
@@ -105,12 +149,11 @@ def gin_bindings(agent, game, capacity, min_replay_history, env='atari', epsilon
     ]
     if agent not in AGENT_SETUPS:
         return bindings
-    replay, configurable = AGENT_SETUPS[agent]
+    capacities, configurable = AGENT_SETUPS[agent]
     # A short epsilon decay makes the measured blocks act greedily, as ~95% of a run's steps do.
     decay = [] if epsilon_decay_period is None else [f'{configurable}.epsilon_decay_period = {epsilon_decay_period}']
-    replay_bindings = [
-        f'{replay}.replay_capacity = {capacity}',
-        f'{configurable}.min_replay_history = {min_replay_history}',
+    replay_bindings = [f'{binding} = {capacity}' for binding in capacities] + [
+        f'{configurable}.min_replay_history = {min_replay_history}'
     ]
     return decay + bindings + replay_bindings
 
@@ -150,7 +193,11 @@ def build_runner(
     if variant != 'stock':
         return runner_lib.create_runner(base_dir, seed=SEED, learning_rate_controller=controller)
     assert isinstance(controller, controllers.FixedLearningRate)
-    return (_stock_ppo_runner if agent == 'ppo' else _stock_tf_runner)(agent, base_dir, controller.rate)
+    if agent == 'ppo':
+        return _stock_ppo_runner(agent, base_dir, controller.rate)
+    if agent in JAX_AGENTS:
+        return _stock_jax_runner(agent, base_dir, controller.rate)
+    return _stock_tf_runner(agent, base_dir, controller.rate)
 
 
 def _configured_optimizer(learning_rate):
@@ -175,21 +222,47 @@ def _stock_tf_runner(agent, base_dir, learning_rate):
     return run_experiment.Runner(base_dir, create_stock_agent)
 
 
-def _stock_ppo_runner(agent, base_dir, learning_rate):
+def _bind_dopamine_adam(learning_rate):
+    """Dopamine's own JAX optimizer (``create_optimizer('adam')``) with the configured TF Adam's values.
+
+    The values the harness maps that Adam to (``lrrl.experiment.optax_rates.optax_optimizer``).
+    """
     import gin
-    from dopamine.continuous_domains import run_experiment as continuous_run_experiment
-    from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import seeding
-
-    # Dopamine's own optimizer for PPO, with the values the harness maps the
-    # configured TF Adam to (lrrl.experiment.ppo.optax_optimizer).
     adam = _configured_optimizer(learning_rate)
+    assert type(adam).__name__ == 'AdamOptimizer', f'stock Dopamine runs Adam here, not {type(adam).__name__}'
     with gin.unlock_config():
         gin.bind_parameter('create_optimizer.learning_rate', learning_rate)
         gin.bind_parameter('create_optimizer.beta1', adam._beta1)  # pylint: disable=protected-access
         gin.bind_parameter('create_optimizer.beta2', adam._beta2)  # pylint: disable=protected-access
         gin.bind_parameter('create_optimizer.eps', adam._epsilon)  # pylint: disable=protected-access
+
+
+def _stock_jax_runner(agent, base_dir, learning_rate):
+    from dopamine.discrete_domains import run_experiment
+
+    from lrrl.experiment import seeding
+
+    _bind_dopamine_adam(learning_rate)
+
+    def create_stock_agent(sess, environment, summary_writer=None):
+        del sess
+        return stock_agent_class(agent)(
+            num_actions=environment.action_space.n, optimizer='adam', seed=SEED, summary_writer=None
+        )
+
+    runner = run_experiment.Runner(base_dir, create_stock_agent)
+    seeding.seed_environment(runner._environment, seeding.environment_seed(SEED))
+    return runner
+
+
+def _stock_ppo_runner(agent, base_dir, learning_rate):
+    from dopamine.continuous_domains import run_experiment as continuous_run_experiment
+    from dopamine.discrete_domains import gym_lib
+
+    from lrrl.experiment import seeding
+
+    _bind_dopamine_adam(learning_rate)
 
     def create_stock_agent(environment, summary_writer=None):
         # Dopamine's create_continuous_agent('ppo') leaves out action_limits, which PPOAgent needs.
@@ -213,7 +286,7 @@ def _stock_ppo_runner(agent, base_dir, learning_rate):
 
 
 def close(runner):
-    """Frees a runner's TF session (the JAX agent holds none)."""
+    """Frees a runner's TF session (the JAX agents hold none)."""
     session = getattr(runner._agent, '_sess', None)
     if session is not None:
         session.close()
@@ -236,7 +309,7 @@ def make_environment(env, game):
         from lrrl.experiment import environments
 
         return environments.create_minatar_environment(game)
-    if env == 'mujoco':
+    if env in ('mujoco', 'cartpole'):
         from dopamine.discrete_domains import gym_lib
 
         version = agent_file_binding(env, 'create_gym_environment.version')

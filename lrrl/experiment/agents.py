@@ -11,7 +11,8 @@ agent; the controller's own state rides in Dopamine's checkpoint bundle.
 The controller wiring (advancing it at the agent steps it names, telling it
 when the first gradient update happens, end-of-episode feedback, the round
 probe, its state in the checkpoint, the divergence policy) is shared with the
-JAX PPO agent: ``lrrl.experiment.rate_control``. This module holds the
+JAX agents: ``lrrl.experiment.rate_control`` (``ReplayTrainedRateAgent``: the
+DQN family's update timing). This module holds the
 TensorFlow part: the rate variable, when Dopamine's train op runs, the
 finite-weights op, and the round probe's Q-values (the online and target
 networks applied to a batch fed by placeholder, built after everything
@@ -41,20 +42,15 @@ import tensorflow as tf
 from dopamine.tf.agents.dqn import dqn_agent
 from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 
-from lrrl import compat
-from lrrl.experiment import optimizers  # noqa: F401  (registers AdamRelOptimizer with gin)
-from lrrl.experiment import ppo
+from lrrl.experiment import agent_factory  # noqa: F401  (registers lrrl.create_agent, which gin files bind)
+from lrrl.experiment import optimizers  # noqa: F401  (registers the optimizers with gin)
 from lrrl.experiment import rate_control
 
-compat.apply_tensorflow_fixes()
 
-AGENTS = ('dqn', 'implicit_quantile', 'ppo')
-
-
-class TFControlledRateAgent(rate_control.ControlledRateAgent):
+class TFControlledRateAgent(rate_control.ReplayTrainedRateAgent):
     """Gives a Dopamine TF agent a learning rate that a controller sets.
 
-    The controller wiring is ``rate_control.ControlledRateAgent``'s; this
+    The controller wiring is ``rate_control.ReplayTrainedRateAgent``'s; this
     class supplies the TensorFlow part: the rate variable and its assign op,
     the finite-weights check as one session call, AdamRel's restart ops, the
     round probe's Q-values.
@@ -165,26 +161,12 @@ class TFControlledRateAgent(rate_control.ControlledRateAgent):
         restart_ops = getattr(self.optimizer, 'restart_ops', None)
         return sync_ops + list(restart_ops()) if restart_ops else sync_ops
 
-    def _train_step(self):
-        self.advance_learning_rate_if_due()
-        # Dopamine updates at the steps that are multiples of update_period (once its replay is warm).
-        if self.training_steps % self.update_period == 0:
-            self.write_pending_rate()
-        super()._train_step()
-
     def _set_optimizer_rate(self, rate):
         """One assign op (no new ops in the graph)."""
         self._write_rate(rate)
 
-    def _gradient_update_due(self):
-        """Whether Dopamine's ``_train_step`` runs the train op at this step (its own condition)."""
-        return self._replay.memory.add_count > self.min_replay_history and self.training_steps % self.update_period == 0
-
-    def _earliest_gradient_update(self):
-        """The first agent step at which Dopamine can run its train op, from the replay's fill."""
-        # The replay gains at most one transition per training step.
-        missing = max(self.min_replay_history + 1 - self._replay.memory.add_count, 0)
-        return -(-(self.training_steps + missing) // self.update_period) * self.update_period
+    def _replay_add_count(self):
+        return self._replay.memory.add_count
 
     def _read_optimizer_rate(self):
         return float(self._sess.run(self.learning_rate))
@@ -217,60 +199,9 @@ class LRRLImplicitQuantileAgent(TFControlledRateAgent, implicit_quantile_agent.I
 _AGENT_CLASSES = {'dqn': LRRLDQNAgent, 'implicit_quantile': LRRLImplicitQuantileAgent}
 
 
-@gin.configurable(module='lrrl')
-def create_agent(
-    sess,
-    environment,
-    agent_name='dqn',
-    learning_rate_controller=None,
-    optimizer_class=None,
-    stop_on_divergence=True,
-    divergence_check_period=1000,
-    probe_batch_size=512,
-    summary_writer=None,
-    debug_mode=False,
-    seed=None,
-):
-    """Builds an LRRL agent (Dopamine's ``create_agent`` convention).
-
-    Args:
-      sess: a ``tf.compat.v1.Session`` or None (the agent makes one; unused by PPO).
-      environment: the environment, for its actions (and observations for PPO).
-      agent_name: 'dqn', 'implicit_quantile' or 'ppo' (JAX, ``lrrl.experiment.ppo``).
-      learning_rate_controller: the controller, e.g. ``@BanditLearningRate()``.
-      optimizer_class: a ``tf.compat.v1.train`` optimizer class (no
-        parentheses), e.g. ``@tf.train.AdamOptimizer``; default Adam.
-      stop_on_divergence: raise ``errors.Divergence`` when the weights become
-        non-finite (default); False only warns and trains on.
-      divergence_check_period: agent steps at least between two checks of the
-        weights at episode ends (the runner also checks before each checkpoint).
-      probe_batch_size: replay transitions in the round probe
-        (``rate_control.RoundProbe``), when the controller needs it.
-      summary_writer: passed to the agent when ``debug_mode``.
-      debug_mode: write in-agent TensorBoard summaries (slower).
-      seed: seeds the PPO agent's JAX generator (initial weights, sampled
-        actions); the TF agents are seeded through their graph
-        (``lrrl.experiment.seeding``). The runner passes its ``seed``.
-    """
-    if agent_name not in AGENTS:
-        raise ValueError(f'lrrl.create_agent.agent_name = {agent_name!r} is not allowed: it must be one of {AGENTS}.')
-    if agent_name == 'ppo':
-        return ppo.create_ppo_agent(
-            environment,
-            learning_rate_controller=learning_rate_controller,
-            optimizer_class=optimizer_class,
-            stop_on_divergence=stop_on_divergence,
-            divergence_check_period=divergence_check_period,
-            seed=seed,
-            summary_writer=summary_writer if debug_mode else None,
-        )
+def create(agent_name, sess, environment, *, summary_writer, seed, **settings):
+    """The TF agent ``agent_name`` (``lrrl.experiment.agent_factory``: the settings); ``seed`` is the graph's."""
+    del seed  # The TF agents are seeded through their graph (lrrl.experiment.seeding).
     return _AGENT_CLASSES[agent_name](
-        sess,
-        num_actions=environment.action_space.n,
-        learning_rate_controller=learning_rate_controller,
-        optimizer_class=optimizer_class,
-        stop_on_divergence=stop_on_divergence,
-        divergence_check_period=divergence_check_period,
-        probe_batch_size=probe_batch_size,
-        summary_writer=summary_writer if debug_mode else None,
+        sess, num_actions=environment.action_space.n, summary_writer=summary_writer, **settings
     )

@@ -14,13 +14,18 @@ import difflib
 import functools
 import importlib.util
 import inspect
+import sys
 
 import gin
 from dopamine.discrete_domains import atari_lib
 from dopamine.discrete_domains import gym_lib
 from dopamine.discrete_domains import run_experiment
+from dopamine.jax.agents.dqn import dqn_agent as jax_dqn_agent
+from dopamine.jax.agents.implicit_quantile import implicit_quantile_agent as jax_implicit_quantile_agent
 from dopamine.jax.agents.ppo import ppo_agent
+from dopamine.jax.agents.rainbow import rainbow_agent as jax_rainbow_agent
 from dopamine.jax.replay_memory import replay_buffer
+from dopamine.jax.replay_memory import samplers
 from dopamine.tf.agents.dqn import dqn_agent
 from dopamine.tf.agents.implicit_quantile import implicit_quantile_agent
 from dopamine.tf.agents.rainbow import rainbow_agent
@@ -32,12 +37,14 @@ from lrrl import gin_files
 from lrrl import run_folder
 from lrrl import validation
 from lrrl.control import controllers
-from lrrl.experiment import agents
+from lrrl.experiment import agent_factory
 from lrrl.experiment import environments
-from lrrl.experiment import networks  # noqa: F401  (registers the dense IQN networks with gin)
 from lrrl.experiment import optimizers
-from lrrl.experiment import ppo
 from lrrl.experiment import runner
+
+# lrrl's own agent modules are not imported here: a run loads only its agent
+# family's (lrrl.experiment.agent_factory). Dopamine's runner imports every
+# Dopamine agent class named below anyway.
 
 
 def parse_config(files, bindings):
@@ -232,62 +239,168 @@ def _check_optimizer_bindings():
             )
 
 
-def _configurables_of(agent_name):
-    """The gin configurables that only the other family of agents reads."""
-    if agent_name == 'ppo':
-        return {
-            'DQNAgent': dqn_agent.DQNAgent.__init__,
-            'RainbowAgent': rainbow_agent.RainbowAgent.__init__,
-            'ImplicitQuantileAgent': implicit_quantile_agent.ImplicitQuantileAgent.__init__,
-            'WrappedReplayBuffer': circular_replay_buffer.WrappedReplayBuffer.__init__,
-            'WrappedPrioritizedReplayBuffer': prioritized_replay_buffer.WrappedPrioritizedReplayBuffer.__init__,
-            'create_atari_environment': atari_lib.create_atari_environment,
-        }
-    return {
-        'PPOAgent': ppo_agent.PPOAgent.__init__,
-        'LRRLPPOAgent': ppo.LRRLPPOAgent.__init__,
-        'ReplayBuffer': replay_buffer.ReplayBuffer.__init__,
-    }
+_TF_AGENTS = ('dqn', 'implicit_quantile')
+_JAX_AGENTS = agent_factory.JAX_REPLAY_AGENTS
+# Dopamine's configurables that only some agents read: {name: (its function, the agents that read it)}.
+_READERS = {
+    'DQNAgent': (dqn_agent.DQNAgent.__init__, _TF_AGENTS),
+    'RainbowAgent': (rainbow_agent.RainbowAgent.__init__, _TF_AGENTS),
+    'ImplicitQuantileAgent': (implicit_quantile_agent.ImplicitQuantileAgent.__init__, _TF_AGENTS),
+    'WrappedReplayBuffer': (circular_replay_buffer.WrappedReplayBuffer.__init__, _TF_AGENTS),
+    'WrappedPrioritizedReplayBuffer': (
+        prioritized_replay_buffer.WrappedPrioritizedReplayBuffer.__init__,
+        _TF_AGENTS,
+    ),
+    'JaxDQNAgent': (jax_dqn_agent.JaxDQNAgent.__init__, _JAX_AGENTS),
+    'JaxImplicitQuantileAgent': (
+        jax_implicit_quantile_agent.JaxImplicitQuantileAgent.__init__,
+        ('jax_implicit_quantile',),
+    ),
+    'JaxRainbowAgent': (jax_rainbow_agent.JaxRainbowAgent.__init__, ('jax_rainbow',)),
+    'PrioritizedSamplingDistribution': (samplers.PrioritizedSamplingDistribution.__init__, ('jax_rainbow',)),
+    'ReplayBuffer': (replay_buffer.ReplayBuffer.__init__, _JAX_AGENTS + ('ppo',)),
+    'PPOAgent': (ppo_agent.PPOAgent.__init__, ('ppo',)),
+    'create_atari_environment': (atari_lib.create_atari_environment, agent_factory.REPLAY_AGENTS),
+}
+# lrrl's agent classes: {name: (module, the agent that reads it)}. A binding can only
+# name one whose module is loaded (gin refuses unknown configurables while parsing).
+_LRRL_AGENT_CLASSES = {
+    'LRRLDQNAgent': ('lrrl.experiment.agents', 'dqn'),
+    'LRRLImplicitQuantileAgent': ('lrrl.experiment.agents', 'implicit_quantile'),
+    'LRRLJaxDQNAgent': ('lrrl.experiment.jax_agents', 'jax_dqn'),
+    'LRRLJaxImplicitQuantileAgent': ('lrrl.experiment.jax_agents', 'jax_implicit_quantile'),
+    'LRRLJaxRainbowAgent': ('lrrl.experiment.jax_agents', 'jax_rainbow'),
+    'LRRLPPOAgent': ('lrrl.experiment.ppo', 'ppo'),
+}
+_AGENT_LABELS = {
+    'dqn': 'DQN',
+    'implicit_quantile': 'IQN',
+    'jax_dqn': 'JAX DQN',
+    'jax_implicit_quantile': 'JAX IQN',
+    'jax_rainbow': 'JAX Rainbow',
+    'ppo': 'PPO',
+}
+
+
+def _readers_text(agent_names):
+    labels = [_AGENT_LABELS[name] for name in agent_names]
+    if len(labels) == 1:
+        return f'the {labels[0]} agent reads'
+    return f'the {", ".join(labels[:-1])} and {labels[-1]} agents read'
+
+
+def _configurables_read_by_others(agent_name):
+    """{configurable: (its function, the agents that read it)} of those ``agent_name`` does not read."""
+    others = {name: value for name, value in _READERS.items() if agent_name not in value[1]}
+    for name, (module, reader) in _LRRL_AGENT_CLASSES.items():
+        if reader != agent_name and module in sys.modules:
+            others[name] = (getattr(sys.modules[module], name).__init__, (reader,))
+    return others
 
 
 def _check_agent_family(agent_name):
-    """Refuses a binding that only the other family of agents reads (it would be ignored)."""
-    readers = 'the DQN and IQN agents read' if agent_name == 'ppo' else 'the PPO agent reads'
-    for configurable, function in _configurables_of(agent_name).items():
+    """Refuses a binding that only other agents read (it would be ignored)."""
+    for configurable, (function, readers) in _configurables_read_by_others(agent_name).items():
         for parameter in inspect.signature(function).parameters:
             binding = f'{configurable}.{parameter}'
             if parameter != 'self' and _bound(binding) is not None:
                 raise errors.ConfigError(
-                    f'{binding} is bound, but only {readers} it, not lrrl.create_agent.agent_name = '
+                    f'{binding} is bound, but only {_readers_text(readers)} it, not lrrl.create_agent.agent_name = '
                     f'{agent_name!r}: it would be ignored. Remove it, or use the agent it belongs to.'
                 )
 
 
-def _check_ppo_bindings():
-    """PPO's own values: the optimizer, what the harness sets itself, and the rollout sizes."""
-    value = _bound('lrrl.create_agent.optimizer_class')
-    optimizer_class = _evaluate(value) if isinstance(value, gin.config.ConfigurableReference) else None
-    if isinstance(optimizer_class, type) and issubclass(optimizer_class, optimizers.AdamRelOptimizer):
-        raise errors.ConfigError(
-            f'lrrl.create_agent.optimizer_class = {value!r} is not allowed with lrrl.create_agent.agent_name = '
-            "'ppo': AdamRel restarts Adam's step counter at every target-network sync, and PPO has no target "
-            'network. Use @tf.train.AdamOptimizer (configs/optimizers/adam.gin).'
-        )
-    ignored = {
-        'PPOAgent.optimizer': 'the LRRL PPO agent builds its optimizer from lrrl.create_agent.optimizer_class',
-        'PPOAgent.seed': 'the runner seeds the agent with --seed',
-        'LRRLPPOAgent.optimizer_class': 'lrrl.create_agent passes its own optimizer_class',
-        'LRRLPPOAgent.learning_rate_controller': 'lrrl.create_agent passes its own learning_rate_controller',
-    }
-    for parameter in ('learning_rate', 'anneal_learning_rate', 'anneal_steps', 'beta1', 'beta2', 'eps', 'centered'):
+def _check_harness_set_bindings(agent_name, agent_classes):
+    """Bindings of what the harness sets itself for a JAX agent (they would be ignored)."""
+    ignored = {}
+    for name in agent_classes:
+        ignored[f'{name}.optimizer'] = 'the LRRL agent builds its optimizer from lrrl.create_agent.optimizer_class'
+        ignored[f'{name}.seed'] = 'the runner seeds the agent with --seed'
+    for parameter in ('optimizer_class', 'learning_rate_controller'):
+        for name, (_, reader) in _LRRL_AGENT_CLASSES.items():
+            if reader == agent_name:
+                ignored[f'{name}.{parameter}'] = f'lrrl.create_agent passes its own {parameter}'
+    for parameter in ('name', 'learning_rate', 'anneal_learning_rate', 'anneal_steps', 'beta1', 'beta2', 'eps', 'centered'):
         ignored[f'create_optimizer.{parameter}'] = (
-            'the LRRL PPO agent takes its optimizer from lrrl.create_agent.optimizer_class (e.g. '
+            'the LRRL agent takes its optimizer from lrrl.create_agent.optimizer_class (e.g. '
             "tf.train.AdamOptimizer.epsilon) and its rate from the controller (Dopamine's annealing is "
             'methods/ppo_linear_anneal.gin)'
         )
     for binding, why in ignored.items():
         if _bound(binding) is not None:
             raise errors.ConfigError(f'{binding} is bound, but {why}: it would be ignored.')
+
+
+# Per JAX agent: Dopamine's class it subclasses (its configurable's name and __init__).
+_JAX_CLASSES = {
+    'jax_dqn': ('JaxDQNAgent', jax_dqn_agent.JaxDQNAgent.__init__),
+    'jax_implicit_quantile': ('JaxImplicitQuantileAgent', jax_implicit_quantile_agent.JaxImplicitQuantileAgent.__init__),
+    'jax_rainbow': ('JaxRainbowAgent', jax_rainbow_agent.JaxRainbowAgent.__init__),
+}
+
+
+def _agent_parameter(agent_name, parameter):
+    """A JAX agent's constructor argument as gin gives it (its own binding, else JaxDQNAgent's, else the default)."""
+    name, function = _JAX_CLASSES[agent_name]
+    parameters = inspect.signature(function).parameters
+    if parameter in parameters:
+        return _bound(f'{name}.{parameter}', parameters[parameter].default)
+    return _bound(f'JaxDQNAgent.{parameter}', inspect.signature(jax_dqn_agent.JaxDQNAgent.__init__).parameters[parameter].default)
+
+
+def _check_jax_bindings(agent_name):
+    """The JAX DQN-family agents' own values (docs/jax_agents.md, "Bad input")."""
+    name, function = _JAX_CLASSES[agent_name]
+    _check_harness_set_bindings(agent_name, ('JaxDQNAgent', name))
+    if name != 'JaxDQNAgent':
+        # Dopamine's subclass passes these to JaxDQNAgent itself: JaxDQNAgent's binding is never read.
+        for parameter in inspect.signature(function).parameters:
+            if parameter not in ('self', 'num_actions') and _bound(f'JaxDQNAgent.{parameter}') is not None:
+                raise errors.ConfigError(
+                    f'JaxDQNAgent.{parameter} is bound, but {name} passes its own {parameter} to JaxDQNAgent: '
+                    f'it would be ignored. Bind {name}.{parameter} instead.'
+                )
+    if agent_name == 'jax_implicit_quantile' and _bound('JaxImplicitQuantileAgent.replay_scheme') is not None:
+        raise errors.ConfigError(
+            "JaxImplicitQuantileAgent.replay_scheme is bound, but Dopamine's JAX IQN samples its replay uniformly "
+            'whatever it says (it keeps JaxDQNAgent\'s replay): it would be ignored. Remove it.'
+        )
+    if agent_name == 'jax_dqn':
+        _one_of('JaxDQNAgent.loss_type', _agent_parameter(agent_name, 'loss_type'), ('mse', 'huber'))
+    if agent_name == 'jax_rainbow':
+        _one_of('JaxRainbowAgent.replay_scheme', _agent_parameter(agent_name, 'replay_scheme'), ('uniform', 'prioritized'))
+    for parameter in ('update_period', 'target_update_period', 'update_horizon'):
+        validation.check_int(f'{name}.{parameter}', _agent_parameter(agent_name, parameter), 1)
+    validation.check_int(f'{name}.min_replay_history', _agent_parameter(agent_name, 'min_replay_history'), 0)
+    for binding in ('ReplayBuffer.batch_size', 'ReplayBuffer.max_capacity'):
+        if _bound(binding) is None:
+            raise errors.ConfigError(
+                f"{binding} is not bound: Dopamine's JAX replay has no default; bind it (e.g. "
+                'configs/agents/jax_dqn_cartpole.gin: ReplayBuffer.max_capacity = 50000, ReplayBuffer.batch_size = 128).'
+            )
+        validation.check_int(binding, _bound(binding), 1)
+    if agent_name == 'jax_rainbow':
+        capacity = _bound('PrioritizedSamplingDistribution.max_capacity')
+        validation.require(
+            validation.is_int(capacity, _bound('ReplayBuffer.max_capacity')),
+            'PrioritizedSamplingDistribution.max_capacity',
+            capacity,
+            f'an integer at least ReplayBuffer.max_capacity ({_bound("ReplayBuffer.max_capacity")}): its sum tree '
+            'holds a priority for every item of the replay',
+        )
+
+
+def _check_ppo_bindings():
+    """PPO's own values: the optimizer, what the harness sets itself, and the rollout sizes."""
+    value = _bound('lrrl.create_agent.optimizer_class')
+    optimizer_class = _evaluate(value) if isinstance(value, gin.config.ConfigurableReference) else None
+    if optimizers.restarts_at_target_sync(optimizer_class):
+        raise errors.ConfigError(
+            f'lrrl.create_agent.optimizer_class = {value!r} is not allowed with lrrl.create_agent.agent_name = '
+            "'ppo': AdamRel restarts Adam's step counter at every target-network sync, and PPO has no target "
+            'network. Use @tf.train.AdamOptimizer (configs/optimizers/adam.gin).'
+        )
+    _check_harness_set_bindings('ppo', ('PPOAgent',))
     preprocessing = {
         'create_gym_environment.use_legacy_gym': 'the MuJoCo tasks run through Gymnasium (the legacy gym package '
         'has no v4/v5 tasks)',
@@ -299,7 +412,7 @@ def _check_ppo_bindings():
             raise errors.ConfigError(
                 f"{binding} = True is not allowed with lrrl.create_agent.agent_name = 'ppo': {why}."
             )
-    _one_of('LRRLPPOAgent.feedback', _bound('LRRLPPOAgent.feedback', 'iteration'), ppo.FEEDBACK)
+    _one_of('LRRLPPOAgent.feedback', _bound('LRRLPPOAgent.feedback', 'iteration'), ('iteration', 'episode'))
     defaults = inspect.signature(ppo_agent.PPOAgent.__init__).parameters
     update_period = _bound('PPOAgent.update_period', defaults['update_period'].default)
     batch_size = _bound('PPOAgent.batch_size', defaults['batch_size'].default)
@@ -338,7 +451,7 @@ def check_config():
       ConfigError: naming the first binding whose value is not allowed.
     """
     agent_name = _bound('lrrl.create_agent.agent_name', 'dqn')
-    _one_of('lrrl.create_agent.agent_name', agent_name, agents.AGENTS)
+    _one_of('lrrl.create_agent.agent_name', agent_name, agent_factory.AGENTS)
     _check_agent_family(agent_name)
     schedule = _bound('lrrl.create_runner.schedule', 'continuous_train_and_eval')
     _one_of('lrrl.create_runner.schedule', schedule, tuple(runner.SCHEDULES))
@@ -350,6 +463,8 @@ def check_config():
     _check_optimizer_bindings()
     if agent_name == 'ppo':
         _check_ppo_bindings()
+    if agent_name in agent_factory.JAX_REPLAY_AGENTS:
+        _check_jax_bindings(agent_name)
     controller_binding = _bound('lrrl.create_agent.learning_rate_controller')
     if controller_binding is None:
         raise errors.ConfigError(

@@ -1,4 +1,7 @@
-"""Optimizers the TF agents can use besides TensorFlow's own.
+"""The optimizers the gin files name for every agent: TensorFlow's (registered here) and AdamRel.
+
+The JAX agents read the same classes and build their optax equivalent
+(``lrrl.experiment.optax_rates``).
 
 ``AdamRelOptimizer`` is AdamRel (Ellis et al., "Adam on Local Time: Addressing
 Nonstationarity in RL with Relative Adam Timesteps", NeurIPS 2024): Adam whose
@@ -7,9 +10,11 @@ step counter — the t in the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ
 kept. Each target update starts a new optimisation problem, and the restart
 gives its first updates Adam's usual bias-corrected magnitude.
 
-The agents (``lrrl.experiment.agents``) run ``restart_ops()`` together with the
-target-network sync, so AdamRel combines with any learning-rate controller,
-LRRL included. Select it in gin:
+The TF agents (``lrrl.experiment.agents``) run ``restart_ops()`` together with
+the target-network sync, and the JAX DQN-family agents restart their optax
+Adam's counter there (``lrrl.experiment.jax_agents``), so AdamRel combines
+with any learning-rate controller, LRRL included. The gin files name it (and
+every optimizer) as a TF class for every agent family. Select it in gin:
 
   lrrl.create_agent.optimizer_class = @AdamRelOptimizer
   AdamRelOptimizer.epsilon = %ADAM_EPSILON
@@ -17,6 +22,17 @@ LRRL included. Select it in gin:
 
 import gin
 import tensorflow as tf
+
+from lrrl import compat
+
+# Registers TensorFlow's optimizers under the names the gin files use (@tf.train.AdamOptimizer)
+# for every agent family, and the TensorBoard collector fix (lrrl/compat.py).
+compat.apply_tensorflow_fixes()
+
+
+def restarts_at_target_sync(optimizer):
+    """Whether ``optimizer`` (a class or an instance) restarts Adam's step counter at every target sync (AdamRel)."""
+    return hasattr(optimizer, 'restart_ops')
 
 
 @gin.configurable

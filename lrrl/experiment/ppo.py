@@ -6,12 +6,13 @@ chain with the named optimizer wrapped in ``optax.inject_hyperparams``: the
 rate is an array in the optimizer state, so the controller changes it by
 replacing that array. The jitted update (``ppo_agent.train_minibatch``, whose
 optimizer is a static argument) is not traced again, and Adam's moments and
-step count are kept. The controller wiring is ``rate_control.ControlledRateAgent``,
-the same as for the TF agents.
+step count are kept (``lrrl.experiment.optax_rates``, shared with the JAX
+DQN-family agents). The controller wiring is ``rate_control.ControlledRateAgent``,
+the same as for the other agents.
 
 The optimizer is the one the gin files name for every agent,
 ``lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer`` (and
-``configs/optimizers/*.gin``); ``optax_optimizer`` builds its optax
+``configs/optimizers/*.gin``); ``optax_rates.optax_optimizer`` builds its optax
 equivalent with the same hyperparameters (see there for the one difference).
 
 When the controller hears of returns (``feedback``):
@@ -49,88 +50,19 @@ optimizer state; ``LRRLPPOAgent.unbundle`` keeps its own.
 
 import gin
 import gymnasium
-import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import tensorflow as tf
 from dopamine.jax.agents.ppo import ppo_agent
 
 from lrrl import errors
-from lrrl.experiment import optimizers
-from lrrl.experiment import rate_control
+from lrrl.experiment import agent_factory  # noqa: F401  (registers lrrl.create_agent, which gin files bind)
+from lrrl.experiment import optax_rates
 
 FEEDBACK = ('iteration', 'episode')
 # Keys of the agent's own state in Dopamine's checkpoint bundle.
 _PREPROCESSING_KEY = 'lrrl_ppo_preprocessing'
 _FEEDBACK_KEY = 'lrrl_ppo_feedback'
-
-
-def _injected(factory, learning_rate, **fixed):
-    """``factory(learning_rate, **fixed)`` with only the learning rate in the optimizer state."""
-
-    def optimizer(learning_rate):
-        return factory(learning_rate, **fixed)
-
-    return optax.inject_hyperparams(optimizer, hyperparam_dtype=jnp.float32)(learning_rate=learning_rate)
-
-
-def optax_optimizer(optimizer_class, learning_rate):
-    """The optax optimizer that updates as ``optimizer_class`` does, its rate injected.
-
-    ``optimizer_class`` is a ``tf.compat.v1.train`` class as the gin files bind
-    it; one instance is made (no graph) to read the hyperparameters gin gives it.
-
-    - ``AdamOptimizer(beta1, beta2, epsilon)`` -> ``optax.adam(b1, b2, eps)``.
-      TensorFlow adds ε to sqrt(v) before its bias correction, optax after it:
-      the same update once 1 − β₂ᵗ ≈ 1 (a few thousand updates), slightly
-      larger steps before.
-    - ``RMSPropOptimizer(decay, momentum, epsilon, centered)`` ->
-      ``optax.rmsprop`` with ε inside the square root and the mean square
-      starting at 1, as TensorFlow's.
-    - ``MomentumOptimizer(momentum, use_nesterov)`` -> ``optax.sgd(momentum, nesterov)``.
-    - ``GradientDescentOptimizer`` -> ``optax.sgd``.
-
-    ``AdamRelOptimizer`` is refused: it restarts Adam's step counter at every
-    target-network sync, and PPO has no target network.
-    """
-    train = tf.compat.v1.train
-    if isinstance(optimizer_class, train.Optimizer):
-        raise errors.ConfigError(
-            f'lrrl.create_agent.optimizer_class = {optimizer_class!r} is not allowed: it must be an optimizer '
-            'class, bound without parentheses, e.g. @tf.train.AdamOptimizer.'
-        )
-    probe = optimizer_class(learning_rate=learning_rate)
-    if isinstance(probe, optimizers.AdamRelOptimizer):
-        raise errors.ConfigError(
-            'lrrl.create_agent.optimizer_class = @AdamRelOptimizer is not allowed with '
-            "lrrl.create_agent.agent_name = 'ppo': AdamRel restarts Adam's step counter at every "
-            'target-network sync, and PPO has no target network. Use @tf.train.AdamOptimizer.'
-        )
-    # pylint: disable=protected-access
-    if isinstance(probe, train.AdamOptimizer):
-        return _injected(optax.adam, learning_rate, b1=probe._beta1, b2=probe._beta2, eps=probe._epsilon)
-    if isinstance(probe, train.RMSPropOptimizer):
-        return _injected(
-            optax.rmsprop,
-            learning_rate,
-            decay=probe._decay,
-            eps=probe._epsilon,
-            eps_in_sqrt=True,
-            centered=probe._centered,
-            momentum=probe._momentum or None,
-            initial_scale=1.0,
-        )
-    if isinstance(probe, train.MomentumOptimizer):
-        return _injected(optax.sgd, learning_rate, momentum=probe._momentum, nesterov=probe._use_nesterov)
-    if isinstance(probe, train.GradientDescentOptimizer):
-        return _injected(optax.sgd, learning_rate)
-    # pylint: enable=protected-access
-    raise errors.ConfigError(
-        f'lrrl.create_agent.optimizer_class = {optimizer_class!r} is not allowed with the PPO agent: it must be '
-        'one of @tf.train.AdamOptimizer, @tf.train.RMSPropOptimizer, @tf.train.MomentumOptimizer, '
-        '@tf.train.GradientDescentOptimizer.'
-    )
 
 
 class RunningMeanVariance:
@@ -156,20 +88,15 @@ class RunningMeanVariance:
         self.count = total
 
 
-@jax.jit
-def _all_finite(tree):
-    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree_util.tree_leaves(tree)]))
-
-
 @gin.configurable
-class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
+class LRRLPPOAgent(optax_rates.OptaxControlledRateAgent, ppo_agent.PPOAgent):
     """Dopamine's JAX PPO agent whose learning rate a controller sets (see the module doc).
 
     Args:
       action_shape, observation_shape, action_limits: as ``PPOAgent``.
       learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (see
-        ``optax_optimizer``); default Adam.
+        ``optax_rates.optax_optimizer``); default Adam.
       stop_on_divergence, divergence_check_period: see ``rate_control.ControlledRateAgent``.
         PPO has no replay of transitions or TD loss: it refuses a controller that needs the
         round probe (``rate_control.RoundProbe``).
@@ -180,6 +107,8 @@ class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
       **kwargs: for ``PPOAgent`` (gin bindings on ``PPOAgent`` apply as usual).
     """
 
+    trained_params = 'network_params'
+
     def __init__(
         self,
         action_shape,
@@ -189,6 +118,7 @@ class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
         optimizer_class=None,
         stop_on_divergence=True,
         divergence_check_period=1000,
+        probe_batch_size=512,
         feedback='iteration',
         normalize_observations=False,
         normalize_rewards=False,
@@ -214,6 +144,7 @@ class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
             learning_rate_controller=learning_rate_controller,
             stop_on_divergence=stop_on_divergence,
             divergence_check_period=divergence_check_period,
+            probe_batch_size=probe_batch_size,
             **kwargs,
         )
 
@@ -225,22 +156,10 @@ class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
         super()._build_networks_and_optimizer()
         self.network_optimizer = optax.chain(
             optax.clip_by_global_norm(self._max_gradient_norm),
-            optax_optimizer(self._optimizer_class, self.learning_rate_controller.rate),
+            optax_rates.optax_optimizer(self._optimizer_class, self.learning_rate_controller.rate, 'ppo'),
         )
         self._injected_optimizer = self.network_optimizer
         self.optimizer_state = self.network_optimizer.init(self.network_params)
-
-    def _set_optimizer_rate(self, rate):
-        """Replaces the rate array in the optimizer state (same shape and dtype: no new trace)."""
-        clip_state, injected_state = self.optimizer_state
-        hyperparams = dict(injected_state.hyperparams, learning_rate=jnp.asarray(rate, dtype=jnp.float32))
-        self.optimizer_state = (clip_state, injected_state._replace(hyperparams=hyperparams))
-
-    def _read_optimizer_rate(self):
-        return float(self.optimizer_state[1].hyperparams['learning_rate'])
-
-    def weights_are_finite(self):
-        return bool(_all_finite(self.network_params))
 
     # --- training -------------------------------------------------------------
 
@@ -340,16 +259,24 @@ class LRRLPPOAgent(rate_control.ControlledRateAgent, ppo_agent.PPOAgent):
         return restored
 
 
-def create_ppo_agent(
+def create(
+    agent_name,
+    sess,
     environment,
+    *,
     learning_rate_controller,
     optimizer_class,
     stop_on_divergence,
     divergence_check_period,
-    seed,
+    probe_batch_size,
     summary_writer,
+    seed,
 ):
-    """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space (Dopamine's factory misses ``action_limits``)."""
+    """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space (Dopamine's factory misses ``action_limits``).
+
+    ``lrrl.experiment.agent_factory`` says what the settings are; ``sess`` is unused.
+    """
+    del agent_name, sess
     action_space = environment.action_space
     if not isinstance(action_space, gymnasium.spaces.Box):
         raise errors.ConfigError(
@@ -364,6 +291,7 @@ def create_ppo_agent(
         optimizer_class=optimizer_class,
         stop_on_divergence=stop_on_divergence,
         divergence_check_period=divergence_check_period,
+        probe_batch_size=probe_batch_size,
         seed=seed,
         summary_writer=summary_writer,
     )

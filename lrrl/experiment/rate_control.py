@@ -2,8 +2,10 @@
 
 One copy of the wiring between a Dopamine agent and a
 ``lrrl.control.controllers.LearningRateController``, shared by the TensorFlow
-DQN/IQN agents (``lrrl.experiment.agents``) and the JAX PPO agent
-(``lrrl.experiment.ppo``). The agent is the controller's only driver: the
+DQN/IQN agents (``lrrl.experiment.agents``), the JAX DQN/IQN/Rainbow agents
+(``lrrl.experiment.jax_agents``) and the JAX PPO agent
+(``lrrl.experiment.ppo``); ``ReplayTrainedRateAgent`` adds the timing every
+agent of Dopamine's DQN family shares, whatever its framework. The agent is the controller's only driver: the
 runner talks to the agent (``start_run``, ``end_training_episode``,
 ``rate_snapshot``, ``take_round_records``), never to the controller.
 
@@ -381,3 +383,44 @@ class ControlledRateAgent:
         self.set_learning_rate(self.learning_rate_controller.advance(self.controller_step))
         self._next_rate_update = self.controller_step
         return True
+
+
+class ReplayTrainedRateAgent(ControlledRateAgent):
+    """Mixin for Dopamine's DQN family (TF DQN/IQN, JAX DQN/IQN/Rainbow): when its gradient updates come.
+
+    Those agents run a gradient update at every ``update_period``-th training
+    step once their replay holds more than ``min_replay_history`` items
+    (``_train_step`` of each of them). So the controller is advanced once per
+    training step (one comparison), a changed rate is written just before the
+    steps where an update can come, and the first update is the first such
+    step with a warm replay. A framework supplies ``_replay_add_count()``.
+    """
+
+    def _replay_add_count(self):
+        """Items the replay has taken in so far (Dopamine's ``add_count``)."""
+        raise NotImplementedError
+
+    def _replay_items_held_back(self):
+        """At most how many stored transitions have not reached the replay's count yet (n-step accumulators)."""
+        return 0
+
+    def _train_step(self):
+        self.advance_learning_rate_if_due()
+        # Dopamine updates at the steps that are multiples of update_period (once its replay is warm).
+        if self.training_steps % self.update_period == 0:
+            self.write_pending_rate()
+        super()._train_step()
+
+    def _gradient_update_due(self):
+        """Whether Dopamine's ``_train_step`` makes a gradient update at this step (its own condition)."""
+        return self._replay_add_count() > self.min_replay_history and self.training_steps % self.update_period == 0
+
+    def _earliest_gradient_update(self):
+        """The first agent step at which Dopamine can update, from the replay's fill.
+
+        The replay takes in at most one transition per training step, plus
+        those an n-step accumulator holds back; an estimate that comes early
+        only makes the agent look again then.
+        """
+        missing = max(self.min_replay_history + 1 - self._replay_add_count() - self._replay_items_held_back(), 0)
+        return -(-(self.training_steps + missing) // self.update_period) * self.update_period

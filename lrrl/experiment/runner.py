@@ -24,7 +24,7 @@ import numpy as np
 from dopamine.discrete_domains import run_experiment
 from dopamine.metrics import statistics_instance
 
-from lrrl.experiment import agents
+from lrrl.experiment import agent_factory
 from lrrl.experiment import seeding
 from lrrl import run_folder
 
@@ -34,7 +34,7 @@ class RateTraceRunner:
 
     Args:
       base_dir: the run folder.
-      create_agent_fn: Dopamine-style agent factory (default ``agents.create_agent``).
+      create_agent_fn: Dopamine-style agent factory (default ``agent_factory.create_agent``).
       seed: seeds Python, numpy, the TF graph, the controller, the
         environment's first reset and (passed to ``create_agent_fn``) a JAX
         agent's generator.
@@ -44,7 +44,7 @@ class RateTraceRunner:
       **kwargs: for Dopamine's Runner (usually bound in gin on ``Runner``).
     """
 
-    def __init__(self, base_dir, create_agent_fn=agents.create_agent, seed=0, learning_rate_controller=None, **kwargs):
+    def __init__(self, base_dir, create_agent_fn=agent_factory.create_agent, seed=0, learning_rate_controller=None, **kwargs):
         self._seed = seed
         seeding.seed_global_generators(seed)
 

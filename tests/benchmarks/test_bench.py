@@ -215,8 +215,8 @@ def test_the_environment_alone_ends_mujoco_episodes_at_the_runners_limit():
     [
         (dict(agents=['ppo'], env='atari'), '--agent=ppo is not allowed with --env=atari: '),
         (dict(agents=['iqn'], env='mujoco'), 'iqn on atari, minatar'),
-        (dict(agents=['dqn', 'ppo']), 'dqn on atari, minatar; ppo on mujoco'),
-        (dict(agents=['sac']), 'it must list one or more of dqn, iqn, ppo'),
+        (dict(agents=['dqn', 'ppo']), 'dqn on atari, minatar, cartpole; ppo on mujoco'),
+        (dict(agents=['sac']), 'it must list one or more of dqn, iqn, jax_dqn, jax_iqn, jax_rainbow, ppo'),
         (
             dict(agents=['ppo'], epsilon_decay_period=1000),
             '--epsilon_decay_period=1000 is not allowed with --agent=ppo',

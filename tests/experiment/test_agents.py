@@ -6,6 +6,11 @@ import random
 import numpy as np
 import pytest
 
+from helpers import StepRoundRecorder
+from helpers import check_rounds
+from helpers import extended_rounds
+from helpers import run_training
+
 
 AGENT_FILES = {'dqn': 'agents/dqn_cartpole.gin', 'implicit_quantile': 'agents/iqn_cartpole.gin'}
 
@@ -15,14 +20,14 @@ def build_agent(gin_config, agent_name, controller, bindings=()):
     import tensorflow as tf
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
 
     gin_config([AGENT_FILES[agent_name]], ['WrappedReplayBuffer.batch_size = 32', *bindings])
     graph = tf.Graph()
     with graph.as_default():
         tf.compat.v1.set_random_seed(0)
         environment = gym_lib.create_gym_environment('CartPole', 'v0')
-        agent = agents.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
+        agent = agent_factory.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
     rng = np.random.default_rng(0)
     for i in range(200):
         agent._store_transition(rng.normal(size=(4, 1)), int(rng.integers(2)), float(rng.normal()), i % 50 == 49)
@@ -92,13 +97,14 @@ sys.path.insert(0, 'tests')
 from helpers import CONFIGS
 import gin, numpy as np, tensorflow as tf
 from dopamine.discrete_domains import gym_lib
-from lrrl import agents, controllers, gin_files
+from lrrl import controllers, gin_files
+from lrrl.experiment import agent_factory
 gin.add_config_file_search_path(CONFIGS)
 gin.parse_config_files_and_bindings([gin_files.resolve('{agent_file}')], ['WrappedReplayBuffer.batch_size = 32'])
 controller = controllers.BanditLearningRate(rates=(1e-4, 1e-3, 1e-2, 1e-1), episodes_per_round=2)
 controller.seed(3)
 env = gym_lib.create_gym_environment('CartPole', 'v0')
-agent = agents.create_agent(None, env, agent_name='{agent_name}', learning_rate_controller=controller)
+agent = agent_factory.create_agent(None, env, agent_name='{agent_name}', learning_rate_controller=controller)
 mode = sys.argv[1]
 ckpt = sys.argv[2]
 if mode == 'save':
@@ -157,14 +163,14 @@ def test_classic_control_configs_build_an_agent_that_trains(gin_config, agent_fi
     import tensorflow as tf
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
     from lrrl.experiment import checks
 
     gin_config([agent_file, 'methods/lrrl_k5.gin'])
     controller = checks.check_config()
     with tf.Graph().as_default():
         environment = gym_lib.create_gym_environment(*CLASSIC_CONTROL[agent_file])
-        agent = agents.create_agent(None, environment, learning_rate_controller=controller)
+        agent = agent_factory.create_agent(None, environment, learning_rate_controller=controller)
         observation = environment.reset()
         action = agent.begin_episode(observation)
         assert 0 <= action < environment.action_space.n
@@ -205,49 +211,6 @@ def test_a_controller_reseeded_after_the_graph_was_built_gets_its_rate_applied(g
     agent._sess.close()
 
 
-class StepRoundRecorder:
-    """Makes a step-round BanditLearningRate record where its rounds close and when learning started."""
-
-    @staticmethod
-    def build(kappa):
-        from lrrl.control import bandits
-        from lrrl.control import controllers
-
-        class Recording(controllers.BanditLearningRate):
-            def __init__(self):
-                super().__init__(rates=(1e-4, 1e-3, 1e-2), bandit=bandits.UniformBandit, steps_per_round=kappa)
-                self.closed_at = []
-                self.started_at = None
-
-            def learning_started(self, step):
-                if self.awaiting_learning:
-                    self.started_at = int(step)
-                super().learning_started(step)
-
-            def _close_round(self):
-                self.closed_at.append(self._step)
-                super()._close_round()
-
-        return Recording()
-
-
-def run_training(agent, environment, steps):
-    """Dopamine's runner loop, reduced: episodes until ``steps`` training steps, returns reported."""
-    episode_ends = []
-    while agent.training_steps < steps:
-        action = agent.begin_episode(environment.reset())
-        episode_return, terminal = 0.0, False
-        while not terminal and agent.training_steps < steps:
-            observation, reward, terminal, _ = environment.step(action)
-            episode_return += reward
-            if not terminal:
-                action = agent.step(reward, observation)
-        agent.end_episode(reward)
-        agent.end_training_episode(episode_return)
-        episode_ends.append(agent.training_steps)
-    return episode_ends
-
-
 @pytest.mark.parametrize('agent_name, kappa', [('dqn', 60), ('implicit_quantile', 60), ('dqn', 7)])
 def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
     """Rounds close κ steps apart (later only at an episode end), never before the first gradient update.
@@ -257,7 +220,7 @@ def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
     import tensorflow as tf
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
 
     warmup = 150
     gin_config(
@@ -278,32 +241,15 @@ def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
         environment.environment.reset(seed=0)
         random.seed(0)
         np.random.seed(0)
-        agent = agents.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
+        agent = agent_factory.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
         ops_before = len(agent._sess.graph.get_operations())
         beta1_power = agent.optimizer._get_beta_accumulators()[0]
         episode_ends = run_training(agent, environment, 700)
         updates = round(np.log(agent._sess.run(beta1_power)) / np.log(0.9)) - 1
         assert len(agent._sess.graph.get_operations()) == ops_before
         agent._sess.close()
-    start = controller.started_at
-    # Learning started exactly at Dopamine's first train op: every update_period-th step from there.
-    assert start is not None and start >= warmup and start % 4 == 0
-    assert updates == len(range(start, 700, 4))
-    assert controller.closed_at, 'no round closed'
-    assert controller.closed_at[0] >= start + kappa
-    boundaries = [start] + controller.closed_at
-    extended = [end > begin + kappa for begin, end in zip(boundaries, boundaries[1:])]
-    assert any(extended) == (kappa == 7)
-    for begin, end in zip(boundaries, boundaries[1:]):
-        assert end >= begin + kappa
-        if end > begin + kappa:
-            # An extended round: no episode ended in its κ steps, so it closed at the next episode's end.
-            assert end in episode_ends
-            assert not any(begin < e <= begin + kappa for e in episode_ends)
-        else:
-            assert any(begin < e <= end for e in episode_ends)
-    # The steps the trace counts per arm add up to all training steps.
-    assert controller.arm_steps(agent.training_steps).sum() == agent.training_steps
+    check_rounds(controller, episode_ends, kappa, updates, total_steps=700, warmup=warmup, update_period=4)
+    assert any(extended_rounds(controller, kappa)) == (kappa == 7)
 
 
 def test_the_round_probe_is_dopamines_own_td_loss_on_its_batch(gin_config):

@@ -13,6 +13,9 @@ CARTPOLE = ['agents/dqn_cartpole.gin', 'methods/lrrl_k5.gin']
 ATARI = ['agents/dqn.gin', 'methods/lrrl_k5.gin']
 PONG = "atari_lib.create_atari_environment.game_name='Pong'"
 PPO = ['agents/ppo_mujoco.gin', 'methods/lrrl_ppo_k5.gin']
+JAX_DQN = ['agents/jax_dqn_cartpole.gin', 'methods/lrrl_k5.gin']
+JAX_IQN = ['agents/jax_iqn_cartpole.gin', 'methods/lrrl_k5.gin']
+JAX_RAINBOW = ['agents/jax_rainbow_minatar.gin', 'methods/lrrl_k5.gin']
 
 BAD = [
     (CARTPOLE, ['BanditLearningRate.rates = ()'], 'BanditLearningRate.rates'),
@@ -74,6 +77,24 @@ BAD = [
     ),
     (PPO, ['BanditLearningRate.feedback = @LossImprovement()'], "agent_name = 'ppo': it needs the round probe"),
     (PPO, ['BanditLearningRate.record_probes = True'], 'BanditLearningRate.record_probes = True is not allowed'),
+    # The JAX DQN-family agents (docs/jax_agents.md): what they do not read, what the harness sets itself.
+    (CARTPOLE, ['JaxDQNAgent.gamma = 0.9'], 'JaxDQNAgent.gamma is bound, but only the JAX DQN, JAX IQN and JAX Rainbow'),
+    (JAX_DQN, ['DQNAgent.gamma = 0.9'], 'DQNAgent.gamma is bound, but only the DQN and IQN agents read it'),
+    (JAX_DQN, ['JaxRainbowAgent.num_atoms = 11'], 'only the JAX Rainbow agent reads it'),
+    (JAX_DQN, ['WrappedReplayBuffer.batch_size = 8'], 'WrappedReplayBuffer.batch_size is bound'),
+    (JAX_DQN, ["JaxDQNAgent.loss_type = 'l1'"], "JaxDQNAgent.loss_type = 'l1' is not allowed: it must be one of mse"),
+    (JAX_DQN, ["JaxDQNAgent.optimizer = 'sgd'"], 'JaxDQNAgent.optimizer is bound'),
+    (JAX_DQN, ['JaxDQNAgent.seed = 3'], 'the runner seeds the agent with --seed'),
+    (JAX_DQN, ['create_optimizer.learning_rate = 0.1'], 'create_optimizer.learning_rate is bound'),
+    (JAX_DQN, ['ReplayBuffer.batch_size = None'], 'ReplayBuffer.batch_size is not bound'),
+    (JAX_DQN, ['JaxDQNAgent.update_period = 0'], 'JaxDQNAgent.update_period = 0 is not allowed'),
+    (JAX_IQN, ['JaxDQNAgent.gamma = 0.9'], 'JaxImplicitQuantileAgent passes its own gamma'),
+    (JAX_IQN, ["JaxImplicitQuantileAgent.replay_scheme = 'prioritized'"], 'samples its replay uniformly'),
+    (JAX_IQN, ["create_gym_environment.environment_name = 'CartPol'"], 'create_gym_environment'),
+    (JAX_RAINBOW, ["JaxRainbowAgent.replay_scheme = 'rank'"], "JaxRainbowAgent.replay_scheme = 'rank' is not allowed"),
+    (JAX_RAINBOW, ['PrioritizedSamplingDistribution.max_capacity = 1000'], 'its sum tree holds a priority'),
+    (JAX_RAINBOW, ["create_minatar_environment.game_name = 'pong'"], 'create_minatar_environment.game_name'),
+    (JAX_RAINBOW, ['PPOAgent.update_period = 100'], 'only the PPO agent reads it'),
 ]
 
 

@@ -118,7 +118,7 @@ def test_every_gin_file_parses_and_builds_an_agent(config_file):
     import gin
     import tensorflow as tf
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
     from lrrl import gin_files
     from lrrl.experiment import checks
 
@@ -135,15 +135,15 @@ def test_every_gin_file_parses_and_builds_an_agent(config_file):
         controller = checks.parse_config(files, bindings)
         try:
             with tf.Graph().as_default():
-                act_once(agents, controller)
+                act_once(agent_factory, controller)
         finally:
             gin.clear_config()
 
 
-def act_once(agents, controller):
+def act_once(agent_factory, controller):
     """Builds the parsed config's agent in its environment and takes one action."""
     environment = make_environment()
-    agent = agents.create_agent(None, environment, learning_rate_controller=controller, seed=0)
+    agent = agent_factory.create_agent(None, environment, learning_rate_controller=controller, seed=0)
     action = agent.begin_episode(environment.reset())
     space = environment.action_space
     if hasattr(space, 'n'):
@@ -170,7 +170,7 @@ def test_every_method_and_optimizer_file_works_with_ppo_or_is_refused_saying_why
     import gin
 
     from lrrl import errors
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
     from lrrl.experiment import checks
 
     files = ['agents/ppo_inverted_pendulum.gin', config_file]
@@ -179,7 +179,7 @@ def test_every_method_and_optimizer_file_works_with_ppo_or_is_refused_saying_why
             with pytest.raises(errors.ConfigError, match=PPO_REFUSED[config_file]):
                 checks.parse_config(files, COMPLETIONS.get(config_file, []))
             return
-        act_once(agents, checks.parse_config(files, COMPLETIONS.get(config_file, [])))
+        act_once(agent_factory, checks.parse_config(files, COMPLETIONS.get(config_file, [])))
     finally:
         gin.clear_config()
 

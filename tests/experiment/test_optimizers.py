@@ -88,12 +88,12 @@ def test_agents_restart_adamrel_with_every_target_sync(gin_config, agent_file):
     import tensorflow as tf
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
     from lrrl.experiment import optimizers
 
     gin_config([agent_file, 'optimizers/adamrel.gin'], ['WrappedReplayBuffer.batch_size = 32'])
     with tf.Graph().as_default():
-        agent = agents.create_agent(None, gym_lib.create_gym_environment('CartPole', 'v0'))
+        agent = agent_factory.create_agent(None, gym_lib.create_gym_environment('CartPole', 'v0'))
     assert type(agent.optimizer) is optimizers.AdamRelOptimizer
     rng = np.random.default_rng(0)
     for i in range(200):
@@ -119,11 +119,11 @@ def test_plain_adam_sync_leaves_the_step_counter(gin_config):
     import tensorflow as tf
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
 
     gin_config(['agents/dqn_cartpole.gin'], ['WrappedReplayBuffer.batch_size = 32'])
     with tf.Graph().as_default():
-        agent = agents.create_agent(None, gym_lib.create_gym_environment('CartPole', 'v0'))
+        agent = agent_factory.create_agent(None, gym_lib.create_gym_environment('CartPole', 'v0'))
     assert isinstance(agent.optimizer, tf.compat.v1.train.AdamOptimizer)
     assert not hasattr(agent.optimizer, 'restart_ops')
     rng = np.random.default_rng(0)

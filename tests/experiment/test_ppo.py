@@ -15,11 +15,11 @@ SMALL_PPO = (
 def build_agent(gin_config, controller, files=('agents/ppo_inverted_pendulum.gin',), bindings=SMALL_PPO):
     from dopamine.discrete_domains import gym_lib
 
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
 
     gin_config(list(files), list(bindings))
     environment = gym_lib.create_gym_environment('InvertedPendulum', 'v5')
-    agent = agents.create_agent(None, environment, agent_name='ppo', learning_rate_controller=controller, seed=0)
+    agent = agent_factory.create_agent(None, environment, agent_name='ppo', learning_rate_controller=controller, seed=0)
     return environment, agent
 
 
@@ -161,9 +161,9 @@ def test_the_optax_optimizer_updates_as_the_tensorflow_class_it_stands_for(gin_c
     import optax
     import tensorflow as tf
 
-    from lrrl.experiment import ppo
+    from lrrl.experiment import optax_rates
 
-    # Adam's epsilon is placed differently (docs of ppo.optax_optimizer): compared at a negligible epsilon.
+    # Adam's epsilon is placed differently (docs of optax_rates.optax_optimizer): compared at a negligible epsilon.
     gin_config(['agents/ppo_mujoco.gin', optimizer_file], ['tf.train.AdamOptimizer.epsilon = 1e-10'])
     optimizer_class = gin.query_parameter('lrrl.create_agent.optimizer_class').scoped_configurable_fn
     rate, target, start = 0.05, np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.4])
@@ -179,7 +179,7 @@ def test_the_optax_optimizer_updates_as_the_tensorflow_class_it_stands_for(gin_c
                 session.run(step)
                 expected.append(session.run(weights))
 
-    optimizer = ppo.optax_optimizer(optimizer_class, rate)
+    optimizer = optax_rates.optax_optimizer(optimizer_class, rate, 'ppo')
     params = jnp.asarray(start, dtype=jnp.float32)
     state = optimizer.init(params)
     for n in range(5):
@@ -191,11 +191,11 @@ def test_the_optax_optimizer_updates_as_the_tensorflow_class_it_stands_for(gin_c
 
 def test_adamrel_is_refused_by_the_agent_too():
     from lrrl import errors
+    from lrrl.experiment import optax_rates
     from lrrl.experiment import optimizers
-    from lrrl.experiment import ppo
 
     with pytest.raises(errors.ConfigError, match='no target network'):
-        ppo.optax_optimizer(optimizers.AdamRelOptimizer, 1e-3)
+        optax_rates.optax_optimizer(optimizers.AdamRelOptimizer, 1e-3, 'ppo')
 
 
 def test_a_discrete_environment_is_refused_by_the_factory():
@@ -203,11 +203,11 @@ def test_a_discrete_environment_is_refused_by_the_factory():
 
     from lrrl import errors
     from lrrl.control import controllers
-    from lrrl.experiment import agents
+    from lrrl.experiment import agent_factory
 
     environment = gym_lib.create_gym_environment('CartPole', 'v1')
     with pytest.raises(errors.ConfigError, match='continuous actions'):
-        agents.create_agent(
+        agent_factory.create_agent(
             None, environment, agent_name='ppo', learning_rate_controller=controllers.FixedLearningRate()
         )
 
