@@ -21,6 +21,8 @@ SCALE = {
     'selection_stage2_acrobot': 40,
     'selection_stage2_breakout': 15,
     'default_report_minatar': 15,
+    # Issue 30 (docs/jax_agents.md): claim 1's CPU scale.
+    'fidelity_cartpole_jax_tf': 40,
 }
 PAPER_GAMES = {
     'table1_candidate_sets': {'Asteroids', 'Breakout', 'Pong', 'Seaquest'},

@@ -1,0 +1,152 @@
+"""Do two agents train alike? An equivalence check with a margin fixed in advance.
+
+The library behind ``python -m lrrl.fidelity``. Two cells of one sweep (e.g.
+``configs/experiments/fidelity_cartpole_jax_tf.toml``: Dopamine's JAX DQN and
+the harness's TF DQN, same settings) are compared on each score of
+``lrrl.analysis.scores`` (final return, AUC) over their seeds:
+
+- the difference of means (candidate - reference) and its Welch t-interval at
+  ``confidence`` (two one-sided tests at (1 - confidence) / 2 each);
+- **equivalent** when the interval lies inside ±``margin``; **different**
+  when it excludes 0 (both, said together, when both hold); otherwise **not
+  shown**, with the interval's half-width: the smallest difference these
+  seeds could have told apart from 0.
+
+The margin and the confidence are the rule's and must be written down before
+the runs (the sweep file says them). Welch's interval is used because it holds
+its coverage at a few tens of seeds for bounded, skewed returns
+(``tests/benchmarks/test_fidelity.py`` measures it); a percentile bootstrap
+does not at that size.
+"""
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from lrrl.analysis import loading
+from lrrl.analysis import scores as scores_lib
+
+COMPARED_SCORES = ('final_return', 'auc')
+
+
+def welch_interval(candidate, reference, confidence):
+    """(mean difference candidate - reference, low, high, degrees of freedom): Welch's t-interval."""
+    x, y = np.asarray(candidate, dtype=float), np.asarray(reference, dtype=float)
+    if len(x) < 2 or len(y) < 2:
+        raise ValueError('each cell needs at least two runs for an interval.')
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    difference = float(x.mean() - y.mean())
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return difference, difference, difference, math.inf
+    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    return difference, difference - half, difference + half, dof
+
+
+def verdict(low, high, margin):
+    """The rule's verdict for the interval [low, high] of a difference (both can hold: said together)."""
+    equivalent = -margin < low and high < margin
+    different = low > 0 or high < 0
+    if equivalent and different:
+        return 'equivalent (a difference inside the margin)'
+    if equivalent:
+        return 'equivalent'
+    if different:
+        return 'different'
+    return 'not shown'
+
+
+def compare(runs, axis, reference, candidate, margin, confidence=0.95, final_iterations=scores_lib.FINAL_ITERATIONS):
+    """The check on the finished runs under ``runs`` whose ``axis`` label is ``reference`` or ``candidate``.
+
+    Returns a dict: the cells' scores per seed and, per score, the difference, its interval and the verdict.
+    """
+    tables = loading.load_runs(runs)
+    column = axis if axis in tables.runs.columns else f'label:{axis}'
+    if column not in tables.runs.columns:
+        raise ValueError(f'no run under {runs} has the label {axis!r}.')
+    scores = scores_lib.run_scores(tables, final_iterations)
+    finished = scores[scores['finished'].astype(bool)] if 'finished' in scores.columns else scores
+    cells = {}
+    for label in (reference, candidate):
+        cell = finished[finished[column] == label].sort_values('seed')
+        if len(cell) < 2:
+            raise ValueError(f'{axis} = {label!r}: {len(cell)} finished run(s) under {runs}; at least two are needed.')
+        cells[label] = {
+            'seeds': [int(s) for s in cell['seed']],
+            **{score: [float(v) for v in cell[score]] for score in COMPARED_SCORES},
+        }
+    comparisons = {}
+    for score in COMPARED_SCORES:
+        difference, low, high, dof = welch_interval(cells[candidate][score], cells[reference][score], confidence)
+        comparisons[score] = {
+            'difference': difference,
+            'low': low,
+            'high': high,
+            'dof': dof,
+            'half_width': (high - low) / 2,
+            'verdict': verdict(low, high, margin),
+        }
+    return {
+        'axis': axis,
+        'reference': reference,
+        'candidate': candidate,
+        'margin': margin,
+        'confidence': confidence,
+        'final_iterations': final_iterations,
+        'unfinished': int(len(scores) - len(finished)),
+        'cells': cells,
+        'comparisons': comparisons,
+    }
+
+
+def _mean_interval(values, confidence):
+    values = np.asarray(values, dtype=float)
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1)) * values.std(ddof=1) / math.sqrt(len(values))
+    return values.mean(), values.mean() - half, values.mean() + half
+
+
+def report_text(result, command, scale):
+    """The Markdown table of ``compare``'s result, with the command that made it and the runs' scale."""
+    confidence = result['confidence']
+    level = f'{confidence:.0%}'
+    names = scores_lib.SCORE_NAMES
+    lines = [
+        f'# Fidelity: {result["candidate"]} against {result["reference"]}',
+        '',
+        f'Command: `{command}`. Scale: {scale}.',
+        '',
+        f'Rule (fixed before the runs): equivalent when the {level} Welch t-interval of the difference of '
+        f'means ({result["candidate"]} - {result["reference"]}) lies inside ±{result["margin"]:g}; different '
+        'when it excludes 0; otherwise not shown.',
+        '',
+        f'| cell | runs | seeds | ' + ' | '.join(f'{names[s]}, mean [{level} t-interval]' for s in COMPARED_SCORES) + ' |',
+        '|---|---|---|' + '---|' * len(COMPARED_SCORES),
+    ]
+    for label in (result['reference'], result['candidate']):
+        cell = result['cells'][label]
+        seeds = cell['seeds']
+        seed_text = f'{seeds[0]}-{seeds[-1]}' if seeds == list(range(seeds[0], seeds[-1] + 1)) else ', '.join(map(str, seeds))
+        intervals = ['{:.1f} [{:.1f}, {:.1f}]'.format(*_mean_interval(cell[s], confidence)) for s in COMPARED_SCORES]
+        lines.append(f'| {label} | {len(seeds)} | {seed_text} | ' + ' | '.join(intervals) + ' |')
+    lines += [
+        '',
+        f'| score | difference of means | {level} Welch interval | half-width | verdict (margin ±{result["margin"]:g}) |',
+        '|---|---|---|---|---|',
+    ]
+    for score in COMPARED_SCORES:
+        c = result['comparisons'][score]
+        lines.append(
+            f'| {names[score]} | {c["difference"]:+.1f} | [{c["low"]:+.1f}, {c["high"]:+.1f}] | {c["half_width"]:.1f} | '
+            f'**{c["verdict"]}** |'
+        )
+    lines += [
+        '',
+        f'Final return: mean training return over the last {result["final_iterations"]} iterations; AUC: mean '
+        'training return over all iterations (lrrl/analysis/scores.py).',
+    ]
+    if result['unfinished']:
+        lines.append(f'{result["unfinished"]} unfinished run(s) under the folder were left out.')
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,63 @@
+r"""Do two agents of one sweep train alike, within a margin fixed in advance? python -m lrrl.fidelity
+
+  python -m lrrl.fidelity --runs=runs/fidelity_cartpole_jax_tf --out=results/jax/fidelity_cartpole.md
+
+Reads the finished runs under ``--runs`` and compares the cells ``--candidate``
+and ``--reference`` of the axis ``--axis`` (its launcher label) on the final
+return and the AUC: the difference of means, its Welch t-interval at
+``--confidence``, and the verdict against ``--margin``
+(``lrrl/benchmarks/fidelity.py``). Writes the Markdown table to ``--out`` and the
+numbers beside it as JSON. The defaults are the rule of
+``configs/experiments/fidelity_cartpole_jax_tf.toml``.
+"""
+
+import json
+import os
+import sys
+
+from absl import flags
+
+from lrrl import atomic
+from lrrl import cli
+from lrrl import errors
+from lrrl.benchmarks import fidelity
+
+flags.DEFINE_multi_string('runs', [], 'Folder(s) holding the sweep\'s run folders.')
+flags.DEFINE_string('out', None, 'Write the Markdown table here (and the numbers as JSON beside it).')
+flags.DEFINE_string('axis', 'agent', 'The sweep axis whose cells are compared.')
+flags.DEFINE_string('reference', 'tf_dqn', 'The reference cell (its label on --axis).')
+flags.DEFINE_string('candidate', 'jax_dqn_huber', 'The cell compared with it.')
+flags.DEFINE_float('margin', 25.0, 'The equivalence margin, in the score\'s units, fixed before the runs.')
+flags.DEFINE_float('confidence', 0.95, 'Confidence of the interval of the difference (two one-sided tests).')
+flags.DEFINE_integer('final_iterations', 10, 'The final return is the mean training return over this many last iterations.')
+flags.DEFINE_string('scale', None, 'What the runs are, for the table (e.g. "CartPole-v0, 40 x 1,000 training steps").')
+
+FLAGS = flags.FLAGS
+
+
+@cli.command
+def main(argv):
+    del argv
+    if not FLAGS.runs:
+        raise errors.ConfigError('--runs is required: the folder of the sweep\'s run folders.')
+    if not FLAGS.margin > 0:
+        raise errors.ConfigError(f'--margin={FLAGS.margin} is not allowed: it must be > 0.')
+    if not 0 < FLAGS.confidence < 1:
+        raise errors.ConfigError(f'--confidence={FLAGS.confidence} is not allowed: it must be in (0, 1).')
+    try:
+        result = fidelity.compare(
+            FLAGS.runs, FLAGS.axis, FLAGS.reference, FLAGS.candidate, FLAGS.margin, FLAGS.confidence, FLAGS.final_iterations
+        )
+    except ValueError as e:
+        raise errors.ConfigError(str(e)) from None
+    text = fidelity.report_text(result, 'python -m lrrl.fidelity ' + ' '.join(sys.argv[1:]), FLAGS.scale or 'see the sweep file')
+    print(text)
+    if FLAGS.out:
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)
+        atomic.write_text(FLAGS.out, text)
+        atomic.write_text(os.path.splitext(FLAGS.out)[0] + '.json', json.dumps(result, indent=1) + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    cli.run(main)
