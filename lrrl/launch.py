@@ -32,6 +32,7 @@ from absl import flags
 
 from lrrl import cli
 from lrrl import errors
+from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.sweeps import plan as plan_lib
 
@@ -78,11 +79,10 @@ def log(line):
 
 def archiver(runs_root, archive_root):
     """``archive(run_dir)``: writes a finished run's record; a failure is logged, the launch goes on."""
-    from lrrl.analysis import loading  # pylint: disable=g-import-not-at-top  (pandas, only when archiving)
 
     def archive(run_dir):
         try:
-            path = loading.archive_run(run_dir, runs_root, archive_root)
+            path = run_archive.archive_run(run_dir, runs_root, archive_root)
         except (OSError, run_folder.UnreadableRunError) as e:
             log(f'WARNING: {run_dir} finished but was not archived: {e}')
             return
@@ -130,10 +130,8 @@ def main(argv):
         return 0
     if FLAGS.archive_root:
         executor.on_run_finished = archiver(FLAGS.runs_root, FLAGS.archive_root)
-        from lrrl.analysis import loading  # pylint: disable=g-import-not-at-top
-
         # Runs finished by an earlier launch (or by SLURM after a launch that did not wait).
-        for run_dir in loading.unarchived_finished(
+        for run_dir in run_archive.unarchived_finished(
             os.path.join(FLAGS.runs_root, sweep.name), FLAGS.runs_root, FLAGS.archive_root
         ):
             executor.on_run_finished(run_dir)

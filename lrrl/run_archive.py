@@ -22,13 +22,19 @@ Format 2 added ``rounds``, the run's closed bandit rounds (``lrrl.run_folder``,
 rounds.csv), floats kept to 7 significant digits; format-1 records read as
 records without rounds.
 
+This module writes the records (``archive_run``, ``archive_finished``): their
+settings and iterations are the run folder's as ``lrrl.run_description`` reads
+them, the reading the analysis's tables are made from, so a record reads back
+(``lrrl.analysis.loading.archived_runs``) as its run folder did.
+
 Who uses it: ``python -m lrrl.claims`` archives every finished run of the
 campaign's sweeps and reads the archive beside the run folders (a run folder,
 when present, wins); ``python -m lrrl.launch --archive_root=...`` archives each
 run as it finishes and skips a run
 whose folder is missing or empty but whose archived record is finished with the
 same settings (``same_run``), so relaunching a sweep on a new machine trains only
-what is missing. Pure Python, no pandas: the launcher reads it too.
+what is missing. The launcher imports no analysis for it; pandas is imported only
+to write a record (the same tables the analysis reads).
 """
 
 import json
@@ -37,6 +43,7 @@ import os
 
 from lrrl import atomic
 from lrrl import gin_files
+from lrrl import run_description
 from lrrl import run_folder
 
 FORMAT = 2
@@ -176,3 +183,61 @@ def finished_record(archive_root, key):
         return None
     record = read_record(path)
     return record if record['settings'].get('finished') else None
+
+
+def record_of(run_dir, runs_root):
+    """The record of the run folder ``run_dir`` (under ``runs_root``), finished or not."""
+    import pandas as pd  # pylint: disable=g-import-not-at-top  (only to write a record)
+
+    described = run_description.describe(run_dir)
+    # The tables as the analysis holds them (lrrl.analysis.loading.read_run), so the record's
+    # columns and numbers are those a run folder gives.
+    iterations = pd.DataFrame(described.iteration_rows)
+    rounds = run_folder.read_rounds(run_dir)
+    config_path = os.path.join(run_dir, run_folder.CONFIG)
+    config = None
+    if os.path.exists(config_path):
+        with open(config_path) as f:
+            config = f.read()
+    return make_record(
+        run_key(runs_root, run_dir),
+        run_folder.read_run_settings(run_dir),
+        {k: v for k, v in described.settings.items() if k != 'run_dir'},
+        iterations.columns,
+        iterations.itertuples(index=False, name=None),
+        config=config,
+        rounds=None
+        if rounds is None
+        else (rounds.columns, rounds.astype(object).where(rounds.notna(), None).itertuples(index=False, name=None)),
+    )
+
+
+def archive_run(run_dir, runs_root, archive_root):
+    """Archives the run folder ``run_dir`` (under ``runs_root``) if it has finished.
+
+    Returns the record's path, or None for a run that has not finished (nothing written).
+    """
+    record = record_of(run_dir, runs_root)
+    if not record['settings']['finished']:
+        return None
+    return write_record(archive_root, record)
+
+
+def archive_finished(folders, runs_root, archive_root):
+    """Archives every finished run folder under ``folders``; returns how many records were written."""
+    return sum(
+        archive_run(run_dir, runs_root, archive_root) is not None
+        for run_dir in run_description.find_run_folders(folders)
+    )
+
+
+def unarchived_finished(folder, runs_root, archive_root):
+    """The finished run folders under ``folder`` whose archive holds no finished record (status only: fast)."""
+    if not os.path.isdir(folder):
+        return []
+    return [
+        run_dir
+        for run_dir in run_description.find_run_folders(folder)
+        if (run_folder.read_status(run_dir) or {}).get('state') == 'finished'
+        and finished_record(archive_root, run_key(runs_root, run_dir)) is None
+    ]

@@ -20,10 +20,14 @@ import time
 import numpy as np
 import pandas as pd
 
+from lrrl import run_description
+
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data')
 REFERENCE_SCORES = os.path.join(DATA, 'atari_reference_scores.csv')
 MINATAR_REFERENCE_SCORES = os.path.join(DATA, 'minatar_reference_scores.csv')
-MINATAR_SUFFIX = '-MinAtar'
+# The analysis's MinAtar game names, with the run folder's reading (lrrl.run_description).
+MINATAR_SUFFIX = run_description.MINATAR_SUFFIX
+minatar_game_label = run_description.minatar_game_label
 
 
 def _key(game):
@@ -48,14 +52,6 @@ def human_normalized(score, game):
         raise KeyError(f'no random/human reference score for game {game!r}; known games: {sorted(scores)}.')
     random_score, human_score = scores[_key(game)]
     return (np.asarray(score, dtype=float) - random_score) / (human_score - random_score)
-
-
-def minatar_game_label(game_name):
-    """The analysis's name of a MinAtar game: ``'space_invaders'`` -> ``'SpaceInvaders-MinAtar'``."""
-    name = str(game_name)
-    if name.endswith(MINATAR_SUFFIX):
-        return name
-    return ''.join(part.capitalize() for part in name.split('_')) + MINATAR_SUFFIX
 
 
 def is_minatar(game):

@@ -30,7 +30,7 @@ def test_a_record_reads_back_as_the_run_folder_did(runs_root, tmp_path):
     archive = str(tmp_path / 'archive')
     record = loading.read_run(run_dir)
     assert record.settings['finished'] and record.settings['controller'] == 'BanditLearningRate'
-    path = run_archive.write_record(archive, loading.archive_record(record, str(runs_root)))
+    path = run_archive.write_record(archive, run_archive.record_of(run_dir, str(runs_root)))
     assert path == os.path.join(archive, 'sweep', 'lrrl', 'seed_3.json')
     # One JSON document; the run's config and gin files named under configs/, not this machine's paths.
     data = json.loads(open(path).read())
@@ -49,7 +49,7 @@ def test_a_record_reads_back_as_the_run_folder_did(runs_root, tmp_path):
 def test_a_run_folder_wins_over_its_record(runs_root, tmp_path):
     run_dir = str(runs_root / 'sweep' / 'lrrl' / 'seed_3')
     archive = str(tmp_path / 'archive')
-    record = loading.archive_record(loading.read_run(run_dir), str(runs_root))
+    record = run_archive.record_of(run_dir, str(runs_root))
     record['iterations']['rows'] = [[*row[:1], -1.0, *row[2:]] for row in record['iterations']['rows']]
     run_archive.write_record(archive, record)
     archived = loading.archived_runs(archive, str(runs_root), 'sweep')

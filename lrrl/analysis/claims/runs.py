@@ -92,7 +92,7 @@ class RunStore:
 
     def archive_finished(self, sweeps):
         """Archives every finished run folder of ``sweeps``; returns how many records were written."""
-        return loading.archive_finished(self._folders(sweeps), self.runs_root, self.archive_root)
+        return run_archive.archive_finished(self._folders(sweeps), self.runs_root, self.archive_root)
 
     def planned_games(self, sweep):
         """The game labels the sweep file plans (empty without a plan)."""
