@@ -29,7 +29,9 @@ flags.DEFINE_string('reference', 'tf_dqn', 'The reference cell (its label on --a
 flags.DEFINE_string('candidate', 'jax_dqn_huber', 'The cell compared with it.')
 flags.DEFINE_float('margin', 25.0, 'The equivalence margin, in the score\'s units, fixed before the runs.')
 flags.DEFINE_float('confidence', 0.95, 'Confidence of the interval of the difference (two one-sided tests).')
-flags.DEFINE_integer('final_iterations', 10, 'The final return is the mean training return over this many last iterations.')
+flags.DEFINE_integer(
+    'final_iterations', 10, 'The final return is the mean training return over this many last iterations.'
+)
 flags.DEFINE_string('scale', None, 'What the runs are, for the table (e.g. "CartPole-v0, 40 x 1,000 training steps").')
 
 FLAGS = flags.FLAGS
@@ -46,11 +48,18 @@ def main(argv):
         raise errors.ConfigError(f'--confidence={FLAGS.confidence} is not allowed: it must be in (0, 1).')
     try:
         result = fidelity.compare(
-            FLAGS.runs, FLAGS.axis, FLAGS.reference, FLAGS.candidate, FLAGS.margin, FLAGS.confidence, FLAGS.final_iterations
+            FLAGS.runs,
+            FLAGS.axis,
+            FLAGS.reference,
+            FLAGS.candidate,
+            FLAGS.margin,
+            FLAGS.confidence,
+            FLAGS.final_iterations,
         )
     except ValueError as e:
         raise errors.ConfigError(str(e)) from None
-    text = fidelity.report_text(result, 'python -m lrrl.fidelity ' + ' '.join(sys.argv[1:]), FLAGS.scale or 'see the sweep file')
+    command = 'python -m lrrl.fidelity ' + ' '.join(sys.argv[1:])
+    text = fidelity.report_text(result, command, FLAGS.scale or 'see the sweep file')
     print(text)
     if FLAGS.out:
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.out)), exist_ok=True)

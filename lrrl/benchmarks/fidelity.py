@@ -122,25 +122,31 @@ def report_text(result, command, scale):
         f'means ({result["candidate"]} - {result["reference"]}) lies inside ±{result["margin"]:g}; different '
         'when it excludes 0; otherwise not shown.',
         '',
-        f'| cell | runs | seeds | ' + ' | '.join(f'{names[s]}, mean [{level} t-interval]' for s in COMPARED_SCORES) + ' |',
+        '| cell | runs | seeds | '
+        + ' | '.join(f'{names[s]}, mean [{level} t-interval]' for s in COMPARED_SCORES)
+        + ' |',
         '|---|---|---|' + '---|' * len(COMPARED_SCORES),
     ]
     for label in (result['reference'], result['candidate']):
         cell = result['cells'][label]
         seeds = cell['seeds']
-        seed_text = f'{seeds[0]}-{seeds[-1]}' if seeds == list(range(seeds[0], seeds[-1] + 1)) else ', '.join(map(str, seeds))
-        intervals = ['{:.1f} [{:.1f}, {:.1f}]'.format(*_mean_interval(cell[s], confidence)) for s in COMPARED_SCORES]
+        contiguous = seeds == list(range(seeds[0], seeds[-1] + 1))
+        seed_text = f'{seeds[0]}-{seeds[-1]}' if contiguous else ', '.join(map(str, seeds))
+        intervals = [
+            '{:.1f} [{:.1f}, {:.1f}]'.format(*_mean_interval(cell[score], confidence)) for score in COMPARED_SCORES
+        ]
         lines.append(f'| {label} | {len(seeds)} | {seed_text} | ' + ' | '.join(intervals) + ' |')
     lines += [
         '',
-        f'| score | difference of means | {level} Welch interval | half-width | verdict (margin ±{result["margin"]:g}) |',
+        f'| score | difference of means | {level} Welch interval | half-width | '
+        f'verdict (margin ±{result["margin"]:g}) |',
         '|---|---|---|---|---|',
     ]
     for score in COMPARED_SCORES:
         c = result['comparisons'][score]
         lines.append(
-            f'| {names[score]} | {c["difference"]:+.1f} | [{c["low"]:+.1f}, {c["high"]:+.1f}] | {c["half_width"]:.1f} | '
-            f'**{c["verdict"]}** |'
+            f'| {names[score]} | {c["difference"]:+.1f} | [{c["low"]:+.1f}, {c["high"]:+.1f}] | '
+            f'{c["half_width"]:.1f} | **{c["verdict"]}** |'
         )
     lines += [
         '',

@@ -635,7 +635,8 @@ def report(results, settings):
     for agent, scaling in results.get('scaling', {}).items():
         one = float(np.mean(scaling[1]['steps_per_second']))
         lines += [
-            f'## Concurrent runs (LRRL {variants.agent_label(agent)}, {settings.game}, {settings.scaling_steps} timed steps each '
+            f'## Concurrent runs (LRRL {variants.agent_label(agent)}, {settings.game}, {settings.scaling_steps} timed '
+            'steps each '
             'after warm-up)',
             '',
             '| N processes | TF threads each | aggregate steps/s | efficiency vs N × one run |',

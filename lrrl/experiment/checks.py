@@ -320,7 +320,7 @@ def _check_harness_set_bindings(agent_name, agent_classes):
         for name, (_, reader) in _LRRL_AGENT_CLASSES.items():
             if reader == agent_name:
                 ignored[f'{name}.{parameter}'] = f'lrrl.create_agent passes its own {parameter}'
-    for parameter in ('name', 'learning_rate', 'anneal_learning_rate', 'anneal_steps', 'beta1', 'beta2', 'eps', 'centered'):
+    for parameter in inspect.signature(jax_dqn_agent.create_optimizer).parameters:
         ignored[f'create_optimizer.{parameter}'] = (
             'the LRRL agent takes its optimizer from lrrl.create_agent.optimizer_class (e.g. '
             "tf.train.AdamOptimizer.epsilon) and its rate from the controller (Dopamine's annealing is "
@@ -334,7 +334,10 @@ def _check_harness_set_bindings(agent_name, agent_classes):
 # Per JAX agent: Dopamine's class it subclasses (its configurable's name and __init__).
 _JAX_CLASSES = {
     'jax_dqn': ('JaxDQNAgent', jax_dqn_agent.JaxDQNAgent.__init__),
-    'jax_implicit_quantile': ('JaxImplicitQuantileAgent', jax_implicit_quantile_agent.JaxImplicitQuantileAgent.__init__),
+    'jax_implicit_quantile': (
+        'JaxImplicitQuantileAgent',
+        jax_implicit_quantile_agent.JaxImplicitQuantileAgent.__init__,
+    ),
     'jax_rainbow': ('JaxRainbowAgent', jax_rainbow_agent.JaxRainbowAgent.__init__),
 }
 
@@ -345,7 +348,8 @@ def _agent_parameter(agent_name, parameter):
     parameters = inspect.signature(function).parameters
     if parameter in parameters:
         return _bound(f'{name}.{parameter}', parameters[parameter].default)
-    return _bound(f'JaxDQNAgent.{parameter}', inspect.signature(jax_dqn_agent.JaxDQNAgent.__init__).parameters[parameter].default)
+    default = inspect.signature(jax_dqn_agent.JaxDQNAgent.__init__).parameters[parameter].default
+    return _bound(f'JaxDQNAgent.{parameter}', default)
 
 
 def _check_jax_bindings(agent_name):
@@ -368,15 +372,17 @@ def _check_jax_bindings(agent_name):
     if agent_name == 'jax_dqn':
         _one_of('JaxDQNAgent.loss_type', _agent_parameter(agent_name, 'loss_type'), ('mse', 'huber'))
     if agent_name == 'jax_rainbow':
-        _one_of('JaxRainbowAgent.replay_scheme', _agent_parameter(agent_name, 'replay_scheme'), ('uniform', 'prioritized'))
+        scheme = _agent_parameter(agent_name, 'replay_scheme')
+        _one_of('JaxRainbowAgent.replay_scheme', scheme, ('uniform', 'prioritized'))
     for parameter in ('update_period', 'target_update_period', 'update_horizon'):
         validation.check_int(f'{name}.{parameter}', _agent_parameter(agent_name, parameter), 1)
     validation.check_int(f'{name}.min_replay_history', _agent_parameter(agent_name, 'min_replay_history'), 0)
     for binding in ('ReplayBuffer.batch_size', 'ReplayBuffer.max_capacity'):
         if _bound(binding) is None:
             raise errors.ConfigError(
-                f"{binding} is not bound: Dopamine's JAX replay has no default; bind it (e.g. "
-                'configs/agents/jax_dqn_cartpole.gin: ReplayBuffer.max_capacity = 50000, ReplayBuffer.batch_size = 128).'
+                f"{binding} is not bound: Dopamine's JAX replay has no default; bind it (e.g. as "
+                'configs/agents/jax_dqn_cartpole.gin: ReplayBuffer.max_capacity = 50000, '
+                'ReplayBuffer.batch_size = 128).'
             )
         validation.check_int(binding, _bound(binding), 1)
     if agent_name == 'jax_rainbow':

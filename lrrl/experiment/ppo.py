@@ -272,7 +272,9 @@ def create(
     summary_writer,
     seed,
 ):
-    """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space (Dopamine's factory misses ``action_limits``).
+    """``LRRLPPOAgent`` for a Gymnasium environment with a Box action space.
+
+    Dopamine's factory cannot build it (it misses ``action_limits``).
 
     ``lrrl.experiment.agent_factory`` says what the settings are; ``sess`` is unused.
     """

@@ -44,7 +44,9 @@ class RateTraceRunner:
       **kwargs: for Dopamine's Runner (usually bound in gin on ``Runner``).
     """
 
-    def __init__(self, base_dir, create_agent_fn=agent_factory.create_agent, seed=0, learning_rate_controller=None, **kwargs):
+    def __init__(
+        self, base_dir, create_agent_fn=agent_factory.create_agent, seed=0, learning_rate_controller=None, **kwargs
+    ):
         self._seed = seed
         seeding.seed_global_generators(seed)
 

@@ -27,7 +27,9 @@ def build_agent(gin_config, agent_name, controller, bindings=()):
     with graph.as_default():
         tf.compat.v1.set_random_seed(0)
         environment = gym_lib.create_gym_environment('CartPole', 'v0')
-        agent = agent_factory.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
+        agent = agent_factory.create_agent(
+            None, environment, agent_name=agent_name, learning_rate_controller=controller
+        )
     rng = np.random.default_rng(0)
     for i in range(200):
         agent._store_transition(rng.normal(size=(4, 1)), int(rng.integers(2)), float(rng.normal()), i % 50 == 49)
@@ -241,7 +243,9 @@ def test_rounds_in_agent_steps_on_a_real_agent(gin_config, agent_name, kappa):
         environment.environment.reset(seed=0)
         random.seed(0)
         np.random.seed(0)
-        agent = agent_factory.create_agent(None, environment, agent_name=agent_name, learning_rate_controller=controller)
+        agent = agent_factory.create_agent(
+            None, environment, agent_name=agent_name, learning_rate_controller=controller
+        )
         ops_before = len(agent._sess.graph.get_operations())
         beta1_power = agent.optimizer._get_beta_accumulators()[0]
         episode_ends = run_training(agent, environment, 700)
