@@ -110,3 +110,21 @@ def test_same_run_ignores_where_the_configs_folder_is_and_nothing_else():
     assert not run_archive.same_run(dict(settings, seed=1), record)
     assert not run_archive.same_run(dict(settings, gin_bindings=['Runner.num_iterations = 4']), record)
     assert not run_archive.same_run(dict(settings, gin_files=['agents/iqn_cartpole.gin']), record)
+
+
+def test_the_launcher_writes_records_without_the_analysis(runs_root, tmp_path):
+    """lrrl.launch archives through lrrl.run_archive, which imports no lrrl.analysis module."""
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    script = (
+        'import sys; import lrrl.launch; from lrrl import run_archive; '
+        f'path = run_archive.archive_run({str(runs_root / "sweep" / "lrrl" / "seed_3")!r}, {str(runs_root)!r}, '
+        f'{str(tmp_path / "archive")!r}); '
+        "print(path, sorted(m for m in sys.modules if m.startswith('lrrl.analysis')))"
+    )
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == f'{tmp_path / "archive" / "sweep" / "lrrl" / "seed_3.json"} []'
