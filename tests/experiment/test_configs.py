@@ -62,7 +62,7 @@ def test_agent_files_alone_give_the_papers_fixed_rate(gin_config, agent_file, ra
 ALL_GIN_FILES = sorted(
     os.path.relpath(path, CONFIGS) for path in glob.glob(os.path.join(CONFIGS, '**', '*.gin'), recursive=True)
 )
-CARTPOLE_AGENTS = ('agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin')
+CARTPOLE_AGENTS = ('agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin', 'agents/jax_dqn_cartpole.gin')
 # Building blocks that need a binding to be complete.
 COMPLETIONS = {
     'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
