@@ -240,3 +240,63 @@ def test_the_ppo_bench_refuses_the_parts_it_cannot_measure(tmp_path):
     assert result.returncode == 2, result.stderr[-3000:]
     assert '--skip=bandit is not allowed with --agent=ppo: add memory,scaling to --skip' in result.stderr
     assert not (tmp_path / 'ppo.md').exists()
+
+
+@pytest.mark.parametrize('agent, env', [('jax_dqn', 'cartpole'), ('jax_iqn', 'minatar'), ('jax_rainbow', 'minatar')])
+def test_jax_ab_variants_differ_only_in_the_harness(agent, env, tmp_path):
+    """Dopamine's own JAX agent and the harness's: same class tree, replay, network and optimizer values."""
+    import jax
+
+    from lrrl.benchmarks import variants
+    from lrrl.experiment import optax_rates
+
+    runners = {
+        variant: variants.build_runner(
+            variant, agent, str(tmp_path / variant), variants.DEFAULT_GAMES[env], 3000, 200, env
+        )
+        for variant in variants.VARIANTS
+    }
+    agents = {variant: runner._agent for variant, runner in runners.items()}
+    stock_class = variants.stock_agent_class(agent)
+    assert type(agents['stock']) is stock_class
+    assert all(type(agents[v]) is not stock_class and isinstance(agents[v], stock_class) for v in ('fixed', 'lrrl'))
+
+    def settings(a):
+        adam = a.optimizer_state if a is agents['stock'] else a.optimizer_state.inner_state
+        return {
+            'replay': (a._replay._max_capacity, a._replay._batch_size, type(a._replay._sampling_distribution)),
+            'agent': (a.min_replay_history, a.update_period, a.target_update_period, a.gamma, a.update_horizon),
+            'epsilon': (a.epsilon_train, a.epsilon_eval, a.epsilon_decay_period),
+            'network': jax.tree_util.tree_map(lambda w: w.shape, a.online_params),
+            'adam': jax.tree_util.tree_structure(adam),
+        }
+
+    reference = settings(agents['stock'])
+    assert reference['replay'][:2] == (3000, 32 if env == 'minatar' else 128) and reference['agent'][0] == 200
+    for variant in ('fixed', 'lrrl'):
+        assert settings(agents[variant]) == reference, variant
+    # Dopamine's optax Adam holds its rate as a constant; the harness's holds it in its state.
+    fixed_rate = agents['fixed'].learning_rate_controller.rate
+    assert agents['fixed'].get_learning_rate() == pytest.approx(fixed_rate, rel=1e-7)
+    agents['lrrl']._train_step()  # the runner seeds the controller after the agent is built
+    assert optax_rates.rate_of(agents['lrrl'].optimizer_state) == pytest.approx(
+        agents['lrrl'].learning_rate_controller.rate, rel=1e-7
+    )
+
+
+def test_the_jax_bench_measures_every_variant_on_cartpole(tmp_path):
+    from lrrl.benchmarks import throughput
+
+    settings = throughput.bench_settings(
+        agents=['jax_dqn'], env='cartpole', environment_episodes=2, block_steps=100, rounds=1, warmup_steps=250,
+        min_replay_history=200,
+    )
+    assert settings.game == 'CartPole' and settings.environment_games == ('CartPole',)
+    results = throughput.run(settings, skip=('memory', 'scaling', 'bandit'), command='bench test')
+    measured = results['throughput']['jax_dqn']
+    assert set(measured['steps_per_cpu_second']) == {'stock', 'fixed', 'lrrl'}
+    assert all(len(r) == 1 and r[0] > 0 for r in measured['steps_per_cpu_second'].values())
+    text = throughput.report(results, settings)
+    for row in ('| stock Dopamine JAX DQN |', '| harness, fixed rate |', '| harness, LRRL over K(5) |'):
+        assert row in text
+    assert results['environment']['CartPole']['episodes'] == 2
