@@ -13,6 +13,7 @@ numbers beside it as JSON. The defaults are the rule of
 
 import json
 import os
+import shlex
 import sys
 
 from absl import flags
@@ -58,7 +59,7 @@ def main(argv):
         )
     except ValueError as e:
         raise errors.ConfigError(str(e)) from None
-    command = 'python -m lrrl.fidelity ' + ' '.join(sys.argv[1:])
+    command = 'python -m lrrl.fidelity ' + shlex.join(sys.argv[1:])
     text = fidelity.report_text(result, command, FLAGS.scale or 'see the sweep file')
     print(text)
     if FLAGS.out:
