@@ -13,36 +13,17 @@ the harness's TF DQN, same settings) are compared on each score of
   seeds could have told apart from 0.
 
 The margin and the confidence are the rule's and must be written down before
-the runs (the sweep file says them). Welch's interval is used because it holds
-its coverage at a few tens of seeds for bounded, skewed returns
-(``tests/benchmarks/test_fidelity.py`` measures it); a percentile bootstrap
-does not at that size.
+the runs (the sweep file says them). The intervals are ``lrrl.analysis.small_sample``'s
+(Welch's for the difference, Student's t for each cell's mean), whose coverage at
+a few seeds, bimodal CartPole-like scores included, ``tests/analysis/test_small_sample.py``
+measures; a percentile bootstrap does not hold it at that size.
 """
-
-import math
-
-import numpy as np
-from scipy import stats
 
 from lrrl.analysis import loading
 from lrrl.analysis import scores as scores_lib
+from lrrl.analysis import small_sample
 
 COMPARED_SCORES = ('final_return', 'auc')
-
-
-def welch_interval(candidate, reference, confidence):
-    """(mean difference candidate - reference, low, high, degrees of freedom): Welch's t-interval."""
-    x, y = np.asarray(candidate, dtype=float), np.asarray(reference, dtype=float)
-    if len(x) < 2 or len(y) < 2:
-        raise ValueError('each cell needs at least two runs for an interval.')
-    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    difference = float(x.mean() - y.mean())
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        return difference, difference, difference, math.inf
-    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
-    return difference, difference - half, difference + half, dof
 
 
 def verdict(low, high, margin):
@@ -80,14 +61,14 @@ def compare(runs, axis, reference, candidate, margin, confidence=0.95, final_ite
         }
     comparisons = {}
     for score in COMPARED_SCORES:
-        difference, low, high, dof = welch_interval(cells[candidate][score], cells[reference][score], confidence)
+        welch = small_sample.welch(cells[candidate][score], cells[reference][score], confidence)
         comparisons[score] = {
-            'difference': difference,
-            'low': low,
-            'high': high,
-            'dof': dof,
-            'half_width': (high - low) / 2,
-            'verdict': verdict(low, high, margin),
+            'difference': welch.estimate,
+            'low': welch.low,
+            'high': welch.high,
+            'dof': welch.df,
+            'half_width': (welch.high - welch.low) / 2,
+            'verdict': verdict(welch.low, welch.high, margin),
         }
     return {
         'axis': axis,
@@ -100,12 +81,6 @@ def compare(runs, axis, reference, candidate, margin, confidence=0.95, final_ite
         'cells': cells,
         'comparisons': comparisons,
     }
-
-
-def _mean_interval(values, confidence):
-    values = np.asarray(values, dtype=float)
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1)) * values.std(ddof=1) / math.sqrt(len(values))
-    return values.mean(), values.mean() - half, values.mean() + half
 
 
 def report_text(result, command, scale):
@@ -133,7 +108,8 @@ def report_text(result, command, scale):
         contiguous = seeds == list(range(seeds[0], seeds[-1] + 1))
         seed_text = f'{seeds[0]}-{seeds[-1]}' if contiguous else ', '.join(map(str, seeds))
         intervals = [
-            '{:.1f} [{:.1f}, {:.1f}]'.format(*_mean_interval(cell[score], confidence)) for score in COMPARED_SCORES
+            '{:.1f} [{:.1f}, {:.1f}]'.format(*small_sample.t_interval(cell[score], confidence))
+            for score in COMPARED_SCORES
         ]
         lines.append(f'| {label} | {len(seeds)} | {seed_text} | ' + ' | '.join(intervals) + ' |')
     lines += [

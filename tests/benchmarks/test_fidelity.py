@@ -1,33 +1,6 @@
-"""The fidelity check: Welch's interval holds its coverage at the sweep's size; verdicts follow the rule."""
+"""The fidelity check's verdicts follow the rule (its intervals are analysis.small_sample's, tested there)."""
 
-import numpy as np
 import pytest
-
-
-def test_welchs_interval_holds_its_coverage_at_thirty_seeds_for_bounded_skewed_returns():
-    """CartPole-like returns: bounded in [0, 200], skewed, unequal spreads in the two cells."""
-    from lrrl.benchmarks import fidelity
-
-    rng = np.random.default_rng(0)
-    reps, n = 4000, 30
-    covered = 0
-    for _ in range(reps):
-        x = 200 * rng.beta(2.0, 0.8, size=n)  # mean 200 * 2 / 2.8
-        y = np.clip(rng.normal(120, 60, size=n), 0, 200)
-        y_mean = _clipped_normal_mean(120, 60, 0, 200)
-        _, low, high, _ = fidelity.welch_interval(x, y, 0.95)
-        covered += low <= 200 * 2 / 2.8 - y_mean <= high
-    # 4,000 replicates: a standard error of 0.35 points around the true coverage.
-    assert covered / reps >= 0.94
-
-
-def _clipped_normal_mean(mu, sigma, low, high):
-    """The mean of a normal clipped to [low, high]: the mass beyond each end sits at that end."""
-    from scipy import stats
-
-    a, b = (low - mu) / sigma, (high - mu) / sigma
-    inside = mu * (stats.norm.cdf(b) - stats.norm.cdf(a)) + sigma * (stats.norm.pdf(a) - stats.norm.pdf(b))
-    return low * stats.norm.cdf(a) + inside + high * stats.norm.sf(b)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +16,31 @@ def test_the_verdict_is_the_rules(low, high, verdict):
     from lrrl.benchmarks import fidelity
 
     assert fidelity.verdict(low, high, 25.0) == verdict
+
+
+def test_compare_reads_the_finished_runs_of_each_cell(cartpole_runs):
+    """Real CartPole runs (tests/conftest.py): fixed seeds 0 and 2 (seed 1 unfinished, left out), LRRL seeds 0 and 1."""
+    import numpy as np
+
+    from lrrl.analysis import loading
+    from lrrl.analysis import scores
+    from lrrl.benchmarks import fidelity
+
+    tables = loading.load_runs([str(cartpole_runs)])
+    runs = zip(tables.runs['run_dir'], tables.runs['method'])
+    method_of = {('lrrl' if '/lrrl/' in run_dir else 'fixed'): method for run_dir, method in runs}
+    result = fidelity.compare([str(cartpole_runs)], 'method', method_of['fixed'], method_of['lrrl'], margin=25.0)
+    assert result['cells'][method_of['fixed']]['seeds'] == [0, 2]
+    assert result['cells'][method_of['lrrl']]['seeds'] == [0, 1]
+    assert result['unfinished'] == 1
+    table = scores.run_scores(tables).reset_index()
+    final = {
+        cell: table[(table['method'] == method_of[cell]) & table['finished'].astype(bool)]['final_return'].mean()
+        for cell in ('fixed', 'lrrl')
+    }
+    comparison = result['comparisons']['final_return']
+    assert comparison['difference'] == np.float64(final['lrrl'] - final['fixed'])
+    assert comparison['low'] < comparison['difference'] < comparison['high']
+    assert comparison['verdict'] == fidelity.verdict(comparison['low'], comparison['high'], 25.0)
+    text = fidelity.report_text(result, 'python -m lrrl.fidelity ...', 'CartPole, 3 x 300 steps')
+    assert '| final return |' in text and 'CartPole, 3 x 300 steps' in text
