@@ -487,6 +487,11 @@ def _names(settings):
     return ', '.join(variants.agent_label(a) for a in settings.agents)
 
 
+_JAX_NOTE = (
+    'Stock Dopamine and the fixed-rate harness start from the same weights, seeds and environment seed and '
+    'follow the same trajectory step for step, to the bit (tests/experiment/test_jax_agents.py): their ratio is '
+    'the harness alone. The LRRL variant trains at other rates, so its episodes differ in number and length.'
+)
 AGENT_NOTES = {
     'ppo': (
         'Stock and the fixed-rate harness start from the same weights and the same environment seed and follow '
@@ -496,6 +501,7 @@ AGENT_NOTES = {
         'update depends on where it falls in the rollout, so single rounds swing widely; blocks of whole '
         "1000-step episodes (HalfCheetah's) from the same warm-up keep the variants in the same phase."
     ),
+    **{agent: _JAX_NOTE for agent in variants.JAX_AGENTS},
 }
 ENVIRONMENT_POLICIES = {
     'atari': 'a uniform random policy, sticky actions on',
