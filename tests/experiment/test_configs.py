@@ -67,6 +67,7 @@ CARTPOLE_AGENTS = ('agents/dqn_cartpole.gin', 'agents/iqn_cartpole.gin', 'agents
 COMPLETIONS = {
     'lrrl/bandit.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
     'lrrl/bandit_paper_literal.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
+    'lrrl/bandit_v1.gin': ['BanditLearningRate.rates = (1e-3, 1e-2)'],
 }
 
 
