@@ -14,7 +14,7 @@ import pytest
 
 from helpers import REPO
 
-ITERATIONS = 6
+ITERATIONS = 10
 COMMAND = [
     '--gin_files=agents/dqn_cartpole.gin',
     '--gin_files=methods/lrrl_k5.gin',
@@ -40,8 +40,10 @@ def launch(run_dir):
     )
 
 
-def checkpoints(run_dir):
-    return len(glob.glob(os.path.join(run_dir, 'checkpoints', 'sentinel_checkpoint_complete.*')))
+def last_checkpoint(run_dir):
+    """The newest checkpointed iteration (-1 before the first); Dopamine deletes old ones."""
+    sentinels = glob.glob(os.path.join(run_dir, 'checkpoints', 'sentinel_checkpoint_complete.*'))
+    return max((int(path.rsplit('.', 1)[1]) for path in sentinels), default=-1)
 
 
 @pytest.mark.slow
@@ -49,14 +51,16 @@ def test_random_kills_then_relaunch_continue_without_gaps_or_duplicates(tmp_path
     run_dir = str(tmp_path / 'run')
     rng = random.Random(0)
     kills = 0
-    # Kill at random moments: some mid-iteration, some right as a checkpoint is written.
+    # Kill at random moments, counted in iterations rather than seconds so that a fast machine
+    # does not finish the run first: one or two checkpoints after the (re)launch, then a short
+    # random delay, so that some kills land mid-iteration and some right as a checkpoint is written.
     while kills < 3:
         process = launch(run_dir)
-        start = checkpoints(run_dir)
+        target = last_checkpoint(run_dir) + rng.randint(1, 2)
         deadline = time.time() + 240
-        while checkpoints(run_dir) == start and process.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 2.5))
+        while last_checkpoint(run_dir) < target and process.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.3))
         if process.poll() is not None:
             break
         os.kill(process.pid, signal.SIGKILL)
@@ -119,14 +123,14 @@ def test_killing_the_whole_local_launch_then_relaunching_finishes_every_run_once
     run_dirs = []
     while launcher.poll() is None and time.time() < deadline:
         run_dirs = sorted(glob.glob(str(root / 'killed' / '*' / 'seed_0')))
-        if len(run_dirs) == 2 and sum(checkpoints(d) for d in run_dirs) >= 2:
+        if len(run_dirs) == 2 and sum(last_checkpoint(d) + 1 for d in run_dirs) >= 2:
             break
         time.sleep(0.1)
     assert launcher.poll() is None, 'the sweep finished before it could be killed'
     os.killpg(launcher.pid, signal.SIGKILL)
     launcher.wait()
     assert len(run_dirs) == 2
-    assert min(checkpoints(d) for d in run_dirs) < 4
+    assert min(last_checkpoint(d) + 1 for d in run_dirs) < 4
     relaunch = subprocess.run(sweep, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert relaunch.returncode == 0, relaunch.stdout[-2000:] + relaunch.stderr[-2000:]
     for run_dir in run_dirs:

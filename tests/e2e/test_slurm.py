@@ -16,11 +16,12 @@ import pytest
 from helpers import run_cli
 from lrrl import run_folder
 
-# 3 runs (an axis of 3 fixed rates), 6 CartPole iterations each: long enough to requeue one
-# of them after its first checkpoint with several iterations left, so that SLURM's SIGKILL
-# (KillWait seconds after the requeue's SIGTERM, which submitit only logs) lands before the
-# run could finish on its own, also on a fast machine.
-ITERATIONS = 6
+# 3 runs (an axis of 3 fixed rates), 12 CartPole iterations each: long enough to requeue one
+# of them after its first checkpoint with many iterations left, so that SLURM's SIGKILL
+# (KillWait = 2 s after the requeue's SIGTERM, which submitit only logs) lands before the
+# run could finish on its own, also on a fast idle machine (an iteration takes ~0.4 s there;
+# 6 iterations were not enough).
+ITERATIONS = 12
 SWEEP = [
     '--name=slurm_tiny',
     '--gin_files=agents/dqn_cartpole.gin',
