@@ -20,7 +20,11 @@ that path relative to the runs root). The file holds:
 
 Format 2 added ``rounds``, the run's closed bandit rounds (``lrrl.run_folder``,
 rounds.csv), floats kept to 7 significant digits; format-1 records read as
-records without rounds.
+records without rounds. Format 3 (2026-12-07, issue 28) has format 2's fields;
+it marks the change of LRRL's default bandit: until then ``lrrl/bandit.gin``
+bound what ``lrrl/bandit_v1.gin`` binds today, so an older record that names
+``lrrl/bandit.gin`` is a run of ``lrrl/bandit_v1.gin`` (``record_identity``), and
+the sweeps those records came from name ``lrrl/bandit_v1.gin`` today.
 
 This module writes the records (``archive_run``, ``archive_finished``): their
 settings and iterations are the run folder's as ``lrrl.run_description`` reads
@@ -46,7 +50,9 @@ from lrrl import gin_files
 from lrrl import run_description
 from lrrl import run_folder
 
-FORMAT = 2
+FORMAT = 3
+# Gin files renamed since older formats: {format it holds before: {name then: name today}}.
+RENAMED_BEFORE = {3: {'lrrl/bandit.gin': 'lrrl/bandit_v1.gin'}}
 SUFFIX = '.json'
 KEYS = ('format', 'run', 'run_settings', 'settings', 'iterations')
 
@@ -81,9 +87,18 @@ def run_identity(run_settings):
     }
 
 
+def record_identity(record):
+    """``run_identity`` of an archived record, its gin files by today's names (``RENAMED_BEFORE``)."""
+    identity = run_identity(record.get('run_settings') or {})
+    for before, renamed in RENAMED_BEFORE.items():
+        if record.get('format', FORMAT) < before:
+            identity['gin_files'] = [renamed.get(name, name) for name in identity['gin_files']]
+    return identity
+
+
 def same_run(run_settings, record):
     """Whether an archived record is of the run described by ``run_settings`` (a run.json)."""
-    return run_identity(run_settings) == run_identity(record.get('run_settings') or {})
+    return run_identity(run_settings) == record_identity(record)
 
 
 def _plain(value):

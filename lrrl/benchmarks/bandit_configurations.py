@@ -5,15 +5,18 @@ parameters, the feedback the controller computes for it, the burn-in and the
 rounds. ``CONFIGURATIONS`` names the ones the benchmarks compare:
 
 - ``lrrl_default``: the project's default, what ``configs/lrrl/bandit.gin``
-  binds (``tests/benchmarks/test_bandit_testbed.py`` checks it); chosen on the
-  bandit testbed's selection seeds (``docs/bandits.md``);
+  binds (``tests/benchmarks/test_bandit_testbed.py`` checks it); chosen on
+  real agents (``python -m lrrl.select_default``, ``docs/bandits.md``). Its
+  feedback reads a loss: n/a on the testbed's synthetic tasks, which have none;
+- ``lrrl_v1``: the default before it, what ``configs/lrrl/bandit_v1.gin``
+  binds; chosen on the bandit testbed's selection seeds;
 - ``lrrl_paper_literal``: the project's first, paper-literal configuration,
   what ``configs/lrrl/bandit_paper_literal.gin`` binds (checked there too);
-- ``uniform``: ``UniformBandit`` (a random arm every round) with the
-  default's rounds, feedback and burn-in: the baseline every LRRL result must
-  beat;
-- ``classic_exp3``, ``exp3_ix``, ``discounted_ucb``: other bandits with the
-  default's rounds, feedback and burn-in (ablations).
+- ``uniform``: ``UniformBandit`` (a random arm every round) with
+  ``lrrl_v1``'s rounds, feedback and burn-in: the baseline every LRRL result
+  must beat;
+- ``classic_exp3``, ``exp3_ix``, ``discounted_ucb``: other bandits with
+  ``lrrl_v1``'s rounds, feedback and burn-in (ablations).
 
 Each configuration sets every parameter of its bandit and feedback that
 differs between them, so a gin binding of the classes (``Exp3Bandit.alpha``)
@@ -137,23 +140,36 @@ PAPER_LITERAL = Configuration(
     round_unit='episodes',
     round_size=1,
 )
-# LRRL's default, chosen by the testbed's DefaultSelection on the selection seeds (docs/bandits.md);
-# configs/lrrl/bandit.gin binds the same (tests/benchmarks/test_bandit_testbed.py checks it). Rounds
-# are the task's κ steps (on an RL run, configs/lrrl/bandit.gin makes κ 1% of the run).
-DEFAULT = Configuration(
-    'lrrl_default',
+# LRRL's default before issue 28, chosen by the testbed's DefaultSelection on its selection seeds
+# (results/testbed/selection.md): the min-max scaled return level; configs/lrrl/bandit_v1.gin
+# binds the same. Rounds are the task's κ steps (on an RL run, 1% of the run).
+V1 = Configuration(
+    'lrrl_v1',
     bandit_kwargs=_kw(alpha=1.0, decay=0.99, decay_all_arms=True, denominator='max_one', window=None),
     feedback=('RoundImprovement', _kw(baseline='run_min', window=1, scale='run_range')),
     round_size=1.0,
     burn_in=0.5,
 )
-# Ablations: the same feedback and rounds as the default, another bandit.
-_ABLATION = dict(feedback=DEFAULT.feedback, round_size=DEFAULT.round_size, burn_in=DEFAULT.burn_in)
+# LRRL's default, chosen on real agents (python -m lrrl.select_default, docs/bandits.md): the
+# change of the TD (or, on the numpy tasks, the held-out) loss over the round, importance-weighted
+# exponential weights. configs/lrrl/bandit.gin binds the same (tests/benchmarks/test_bandit_testbed.py
+# checks it). Rounds are the task's κ steps (on an RL run, 0.25% of the run; a numpy benchmark's κ
+# is its own steps_per_round). The testbed's synthetic tasks have no loss: there it is n/a.
+DEFAULT = Configuration(
+    'lrrl_default',
+    bandit_kwargs=_kw(alpha=0.3, decay=0.99, decay_all_arms=True, denominator='probability', mixing=0.1, window=None),
+    feedback=('LossImprovement', _kw(targets='current', bound=1.0)),
+    round_size=1.0,
+    burn_in=0.5,
+)
+# Ablations: another bandit with V1's return feedback and rounds (the feedback every testbed task has).
+_ABLATION = dict(feedback=V1.feedback, round_size=V1.round_size, burn_in=V1.burn_in)
 CONFIGURATIONS = {
     c.name: c
     for c in (
         Configuration('uniform', bandit='UniformBandit', **_ABLATION),
         PAPER_LITERAL,
+        V1,
         DEFAULT,
         Configuration('classic_exp3', bandit='ClassicExp3Bandit', bandit_kwargs=_kw(gamma=0.1), **_ABLATION),
         Configuration('exp3_ix', bandit='Exp3IXBandit', bandit_kwargs=_kw(learning_rate=0.1), **_ABLATION),

@@ -76,6 +76,7 @@ from lrrl.control import rlr
 Configuration = bandit_configurations.Configuration
 PAPER_LITERAL = bandit_configurations.PAPER_LITERAL
 DEFAULT = bandit_configurations.DEFAULT
+V1 = bandit_configurations.V1
 CONFIGURATIONS = bandit_configurations.CONFIGURATIONS
 
 

@@ -497,7 +497,8 @@ def check_config():
         raise errors.ConfigError(
             f"{what} is not allowed with lrrl.create_agent.agent_name = 'ppo': it needs the round probe, the TD "
             'loss on a batch of replay transitions, and PPO has neither a replay of transitions nor a TD loss. '
-            'Use a return-based feedback, e.g. @RoundImprovement().'
+            "Use a return-based feedback, e.g. @RoundImprovement(), or LRRL's default before issue 28, "
+            "lrrl/bandit_v1.gin, in place of lrrl/bandit.gin (as methods/lrrl_ppo_k5.gin does)."
         )
     return controller
 

@@ -25,7 +25,7 @@ from lrrl.analysis import normalization
 def test_gin_bindings_follow_includes_and_resolve_macros():
     bindings = gin_text.read_gin_bindings(os.path.join(CONFIGS, 'methods', 'lrrl_k5.gin'))
     assert bindings['BanditLearningRate.rates'] == (1.5625e-5, 3.125e-5, 6.25e-5, 1.25e-4, 2.5e-4)
-    assert bindings['Exp3Bandit.alpha'] == pytest.approx(1.0)  # from the included lrrl/bandit.gin
+    assert bindings['Exp3Bandit.alpha'] == pytest.approx(0.3)  # from the included lrrl/bandit.gin
     agent = gin_text.read_gin_bindings(os.path.join(CONFIGS, 'agents', 'dqn_cartpole.gin'))
     assert agent['FixedLearningRate.rate'] == 0.001  # %BASE_LEARNING_RATE resolved
 

@@ -112,6 +112,43 @@ def test_same_run_ignores_where_the_configs_folder_is_and_nothing_else():
     assert not run_archive.same_run(dict(settings, gin_files=['agents/iqn_cartpole.gin']), record)
 
 
+def test_records_made_before_the_default_changed_name_its_file_as_it_is_called_today():
+    """Until format 3, lrrl/bandit.gin bound what lrrl/bandit_v1.gin binds today."""
+    settings = {'sweep': 's', 'labels': {}, 'seed': 0, 'gin_files': ['agents/dqn_cartpole.gin', 'lrrl/bandit_v1.gin']}
+    older = {'format': 2, 'run_settings': dict(settings, gin_files=['agents/dqn_cartpole.gin', 'lrrl/bandit.gin'])}
+    assert run_archive.same_run(settings, older)
+    assert run_archive.same_run(settings, dict(older, format=1))
+    # A record of today's format that names lrrl/bandit.gin ran today's default, not v1.
+    assert not run_archive.same_run(settings, dict(older, format=3))
+    assert run_archive.same_run(dict(settings, gin_files=older['run_settings']['gin_files']), dict(older, format=3))
+
+
+def test_every_committed_record_is_of_a_run_its_sweep_file_plans_today():
+    """Relaunching a sweep with its archive trains nothing it already has (no record is of other settings)."""
+    import glob
+
+    from helpers import REPO
+    from lrrl.sweeps import spec
+
+    checked = 0
+    for archive in glob.glob(os.path.join(REPO, 'results', '*', 'archive')):
+        for sweep_dir in sorted(glob.glob(os.path.join(archive, '*', ''))):
+            name = os.path.basename(os.path.dirname(sweep_dir))
+            records = glob.glob(os.path.join(sweep_dir, '**', 'seed_*.json'), recursive=True)
+            if not records or not os.path.exists(os.path.join(REPO, 'configs', 'experiments', f'{name}.toml')):
+                continue
+            planned = {
+                run_archive.run_key('runs', run.base_dir): run.record()
+                for run in spec.expand(spec.load_sweep(name), 'runs')
+            }
+            for path in records:
+                record = run_archive.read_record(path)
+                assert record['run'] in planned, path
+                assert run_archive.same_run(planned[record['run']], record), path
+                checked += 1
+    assert checked > 500
+
+
 def test_the_launcher_writes_records_without_the_analysis(runs_root, tmp_path):
     """lrrl.launch archives through lrrl.run_archive, which imports no lrrl.analysis module."""
     import subprocess

@@ -74,7 +74,10 @@ def test_the_bandits_are_the_shared_configurations_with_rounds_of_kappa_steps():
     benchmark = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1, steps_per_round=20)
     default = benchmark.controller('LRRL', seed=0)
     assert default.steps_per_round == 20 and default.burn_in == pytest.approx(0.5)
-    assert default.feedback.config()['baseline'] == 'run_min' and default.bandit.alpha == pytest.approx(1.0)
+    # configs/stationary/maclaurin.gin's 'LRRL' is lrrl_v1; the code's own default is today's.
+    assert default.feedback.config()['targets'] == 'current' and default.bandit.alpha == pytest.approx(0.3)
+    v1 = maclaurin.MaclaurinBenchmark(steps=200, num_seeds=1, steps_per_round=20, bandits={'LRRL': 'lrrl_v1'})
+    assert v1.controller('LRRL', seed=0).feedback.config()['baseline'] == 'run_min'
     literal = benchmark.controller('LRRL paper-literal', seed=0)
     assert literal.episodes_per_round == 20 and literal.feedback is None and literal.bandit.window == 5
     assert benchmark.controller('uniform', seed=0).bandit.name == 'UniformBandit'

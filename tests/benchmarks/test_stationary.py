@@ -146,10 +146,17 @@ def small_benchmark(**kwargs):
     return stationary.StationaryBenchmark(**settings)
 
 
+V1_BANDITS = {'LRRL': 'lrrl_v1', 'LRRL paper-literal': 'lrrl_paper_literal', 'uniform': 'uniform'}
+
+
 def test_the_default_bandits_are_built_as_configured():
-    benchmark = small_benchmark()
+    # The code's default 'LRRL' is today's default (configs/lrrl/bandit.gin): the loss's change.
+    today = small_benchmark().controllers('adam', 'LRRL')[0]
+    assert isinstance(today.feedback, feedback_lib.LossImprovement) and today.config()['steps_per_round'] == 5
+    assert today.bandit.denominator == 'probability' and today.bandit.alpha == pytest.approx(0.3)
+    benchmark = small_benchmark(bandits=V1_BANDITS)
     assert list(benchmark.bandits) == ['LRRL', 'LRRL paper-literal', 'uniform']
-    # LRRL: the project's default (configs/lrrl/bandit.gin), rounds of κ steps.
+    # LRRL v1: the default before issue 28 (configs/lrrl/bandit_v1.gin), rounds of κ steps.
     default = benchmark.controllers('adam', 'LRRL')[0]
     assert default.config()['steps_per_round'] == 5 and default.burn_in == pytest.approx(0.5)
     assert isinstance(default.feedback, feedback_lib.RoundImprovement)
@@ -173,9 +180,9 @@ def test_the_default_bandits_are_built_as_configured():
     assert len({id(c) for c in lrrl}) == 3 and len({id(c.feedback) for c in lrrl}) == 3
 
 
-def test_the_default_gets_the_scaled_level_of_each_rounds_second_half():
-    """LRRL's default on a numpy task: κ-step rounds, burn-in 0.5, feedback (f - min) / (max - min) in [0, 1]."""
-    controller = small_benchmark().controllers('adam', 'LRRL')[0]
+def test_the_v1_default_gets_the_scaled_level_of_each_rounds_second_half():
+    """LRRL v1 on a numpy task: κ-step rounds, burn-in 0.5, feedback (f - min) / (max - min) in [0, 1]."""
+    controller = small_benchmark(bandits=V1_BANDITS).controllers('adam', 'LRRL')[0]
     values, signals = [], []
     signal, update = controller.feedback.signal, controller.bandit.update
 

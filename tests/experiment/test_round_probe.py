@@ -39,7 +39,9 @@ def test_a_run_with_the_probe_trains_step_for_step_as_one_without(agent_name, tm
         'lrrl.create_agent.probe_batch_size = 64',
         *WARMUP[agent_name],
     ]
-    files = [AGENT_FILES[agent_name], 'methods/lrrl_k5.gin']
+    # LRRL v1's return feedback: without record_probes the run has no probe at all (today's default
+    # reads the loss, so its runs always probe).
+    files = [AGENT_FILES[agent_name], 'methods/lrrl_v1.gin']
     traces = {}
     for probes in (False, True):
         run_dir = tmp_path / f'probes_{probes}'
