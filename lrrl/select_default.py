@@ -431,6 +431,9 @@ def report(plan):
             )
     table = pd.DataFrame(rows)
     lock_in_lines = []
+    # The report's noise runs: other bandit seeds than stage 1's (report.noise_seed), and more of them.
+    runs = plan.report.get('noise_runs', plan.stage1['noise_runs'])
+    noise_seed = plan.report.get('noise_seed', 1)
     for role, name in (('default', plan.report.get('default_candidate')), ('v1', plan.report.get('v1_candidate'))):
         if not name:
             continue
@@ -438,16 +441,23 @@ def report(plan):
         if candidate is None:
             raise errors.ConfigError(f'{plan.source}: report.{role}_candidate = {name!r} is not a candidate of the plan.')
         column = plan.signals[candidate.signal]['replay']
-        worst = 0.0
+        worst = (0.0, '')
         for task in plan.tasks:
             records = _task_runs(plan, task)[min(plan.kappas, key=lambda k: abs(k - 0.01))]
             values = [f[column].to_numpy(dtype=float) for f in _signal_frames(records)]
             arms = len(str(records[0].settings['candidates']).split(','))
             stage = plan.stage1
-            worst = max(worst, *selection.lock_in(candidate, values, arms, stage['noise_rounds'], stage['noise_runs'], stage['noise_max_share']))
+            shares = selection.lock_in(candidate, values, arms, stage['noise_rounds'], runs, stage['noise_max_share'], seed=noise_seed)
+            for kind, share in zip(('in recorded order', 'drawn i.i.d.'), shares):
+                worst = max(worst, (share, f'{task}, {kind}'))
+        locked = int(round(worst[0] * runs))
+        upper = small_sample.binomial_upper(locked, runs)
+        target = plan.stage1['noise_max_lock_in']
+        met = 'met' if upper <= target else 'not shown at this many runs' if worst[0] <= target else 'missed'
         lock_in_lines.append(
             f'{role} (`{name}`): P(largest p > {plan.stage1["noise_max_share"]}) after {plan.stage1["noise_rounds"]:,} rounds '
-            f'of its signal with the arm effect removed, worst over tasks and noise kinds: {worst:.2f}'
+            f'of its signal with the arm effect removed, worst over tasks and noise kinds ({worst[1]}): {locked}/{runs} = '
+            f'{worst[0]:.3f}, exact 95% upper bound {upper:.3f}; target <= {target}: {met}'
         )
     body = [
         [

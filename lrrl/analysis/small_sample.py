@@ -17,10 +17,11 @@ Pure functions of numpy arrays (scipy for the t and binomial distributions):
   ties at mid-ranks), with the probability of superiority P(X > Y) + P(X = Y) / 2;
 - ``sign_test``: the exact two-sided sign test of paired differences;
 - ``holm``: Holm's step-down adjustment of a family's p-values;
+- ``binomial_upper``: the exact (Clopper-Pearson) one-sided upper bound of a proportion;
 - ``detectable_difference``, ``seeds_needed``, ``detectable_share_difference``: power.
 
 References: Welch (1947), Biometrika 34; Mann and Whitney (1947), Ann. Math. Stat. 18;
-Holm (1979), Scand. J. Stat. 6; Fieller (1954), J. R. Stat. Soc. B 16; Cohen (1988), Statistical Power Analysis, ch. 6 (h).
+Holm (1979), Scand. J. Stat. 6; Clopper and Pearson (1934), Biometrika 26; Fieller (1954), J. R. Stat. Soc. B 16; Cohen (1988), Statistical Power Analysis, ch. 6 (h).
 """
 
 import dataclasses
@@ -242,3 +243,13 @@ def detectable_share_difference(share, n, alpha=0.05, power=0.8):
     if angle > math.pi:
         return np.nan
     return float(math.sin(angle / 2) ** 2 - share)
+
+
+def binomial_upper(successes, trials, level=0.95):
+    """The exact one-sided upper bound of a proportion after ``successes`` in ``trials``
+    (Clopper-Pearson: the p at which P(X <= successes) = 1 - level; 1 when all succeeded)."""
+    if not 0 <= successes <= trials or trials < 1:
+        raise ValueError(f'need 0 <= successes <= trials and trials >= 1, got {successes} of {trials}')
+    if successes == trials:
+        return 1.0
+    return float(stats.beta.ppf(level, successes + 1, trials - successes))

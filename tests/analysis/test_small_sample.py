@@ -211,3 +211,16 @@ def test_the_fieller_ratio_interval_holds_its_coverage(n):
     assert low < estimate < high and np.isfinite(low) and np.isfinite(high)
     # A reference not clearly above the offset gives no finite interval.
     assert small_sample.ratio([150.0, 160.0], [10.0, 40.0], offset)[1] == -np.inf
+
+
+@pytest.mark.parametrize('n, p', [(100, 0.03), (400, 0.05), (30, 0.2)])
+def test_the_exact_binomial_upper_bound_holds_its_level(n, p):
+    """At least 95% of exact one-sided upper bounds lie at or above the true proportion."""
+    rng = np.random.default_rng(n)
+    counts = rng.binomial(n, p, size=4000)
+    bounds = np.array([small_sample.binomial_upper(int(k), n) for k in counts])
+    assert np.mean(bounds >= p) >= 0.95
+    # Exact, not loose: zero successes in n trials bounds p by 1 - 0.05 ** (1 / n).
+    assert small_sample.binomial_upper(0, n) == pytest.approx(1 - 0.05 ** (1 / n))
+    with pytest.raises(ValueError, match='successes'):
+        small_sample.binomial_upper(n + 1, n)
