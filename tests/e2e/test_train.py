@@ -14,7 +14,7 @@ CARTPOLE_SHORT = [
     '--gin_bindings=Runner.evaluation_steps=200',
     '--gin_bindings=Runner.num_iterations=2',
 ]
-# Rounds of 100 agent steps (the default's 250,000 are an Atari run's).
+# Rounds of 100 agent steps (the default's 125,000 are an Atari run's).
 LRRL_CARTPOLE = [
     '--gin_files=lrrl/bandit.gin',
     '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)',
@@ -105,7 +105,7 @@ def test_cartpole_run_then_resume(tmp_path, agent_file):
         'lrrl.train', *args, '--gin_bindings=Runner.num_iterations=4', '--gin_bindings=Exp3Bandit.alpha=2.0'
     )
     assert other.returncode == 2, other.stderr[-3000:]
-    assert 'Exp3Bandit.alpha = 1.0' in other.stderr and '2.0' in other.stderr and 'another --base_dir' in other.stderr
+    assert 'Exp3Bandit.alpha = 0.3' in other.stderr and '2.0' in other.stderr and 'another --base_dir' in other.stderr
     with open(os.path.join(run_dir, 'lr_trace.csv')) as f:
         assert f.read() == before
 
@@ -164,21 +164,24 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another(tmp_path, age
     """
     from lrrl import run_folder
 
-    common = [
+    settings = [
         f'--gin_files={agent_file}',
-        *LRRL_CARTPOLE,
         '--gin_bindings=Runner.training_steps=400',
         '--gin_bindings=Runner.evaluation_steps=100',
         '--gin_bindings=Runner.num_iterations=2',
         '--gin_bindings=DQNAgent.min_replay_history=100',
         '--gin_bindings=RainbowAgent.min_replay_history=100',
     ]
+    # LRRL v1 (return feedback): without record_probes its runs have no probe at all.
+    v1 = [*settings, '--gin_files=lrrl/bandit_v1.gin', *LRRL_CARTPOLE[1:]]
+    default = [*settings, *LRRL_CARTPOLE]  # today's default: the loss feedback, so always a probe
     traces = {}
     # Run b also measures the round probe (TD loss on a replay batch), which must only read.
     probes = ['--gin_bindings=BanditLearningRate.record_probes=True']
-    for name, seed, extra in (('a', 5, []), ('b', 5, probes), ('c', 6, [])):
+    runs = (('a', 5, v1), ('b', 5, v1 + probes), ('c', 6, v1), ('d', 5, default), ('e', 5, default))
+    for name, seed, args in runs:
         run_dir = tmp_path / name
-        result = run_cli('lrrl.train', f'--base_dir={run_dir}', *common, *extra, f'--seed={seed}')
+        result = run_cli('lrrl.train', f'--base_dir={run_dir}', *args, f'--seed={seed}')
         assert result.returncode == 0, result.stderr[-3000:]
         traces[name] = pd.read_csv(run_dir / 'lr_trace.csv')
         traces[name + '_eval'] = [s['eval_average_return'] for s in run_folder.read_dopamine_log(run_dir).values()]
@@ -186,6 +189,10 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another(tmp_path, age
     pd.testing.assert_frame_equal(traces['a'], traces['b'])  # bit-exact: that is the point
     assert traces['a_eval'] == traces['b_eval']
     assert not traces['a'][['return', 'arm']].equals(traces['c'][['return', 'arm']])
+    # The default's feedback reads the probe, whose batch has its own seeded generator: same seed, same run.
+    pd.testing.assert_frame_equal(traces['d'], traces['e'])
+    pd.testing.assert_frame_equal(traces['d_rounds'], traces['e_rounds'])
+    assert traces['d_rounds']['loss_start'].notna().all()
     # The rounds are the same too; b's also carry the probe.
     rounds_a, rounds_b = traces['a_rounds'], traces['b_rounds']
     pd.testing.assert_frame_equal(rounds_a, rounds_b[rounds_a.columns])
