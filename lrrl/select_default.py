@@ -385,7 +385,7 @@ def _interval_text(estimate, low, high, digits=3):
 def report(plan):
     """The report on reported seeds (docs/bandits.md, "Report"): the issue's targets, per task."""
     seeds = set(plan.report['seeds'])
-    share = plan.stage2['final_share']
+    final_share = plan.stage2['final_share']
     rows, targets = [], []
     for task, spec_ in plan.report['tasks'].items():
         random = _random_return(plan.tasks[task])
@@ -397,7 +397,7 @@ def report(plan):
                 for r in records
                 if r.settings.get('method') == label and r.settings.get('finished') and r.settings['seed'] in seeds
             ]
-            finals[role] = [_final_return(r, share) for r in chosen]
+            finals[role] = [_final_return(r, final_share) for r in chosen]
             if 'share_rate' in spec_:
                 shares[role] = [_second_half_share(r, spec_['share_rate']) for r in chosen]
         uniform = finals['uniform']
@@ -416,9 +416,15 @@ def report(plan):
             rows.append(row)
         if finals['default'] and len(uniform) >= 2:
             estimate, low, high = small_sample.ratio(finals['default'], uniform, random)
+            # A miss says how large a gain these seeds could have shown (80% power, two-sided 5%).
+            detectable = small_sample.detectable_difference(
+                np.std(finals['default'], ddof=1), len(finals['default']), np.std(uniform, ddof=1), len(uniform)
+            ) / (np.mean(uniform) - random)
             targets.append(
                 f'{task}: final return relative to uniform {_interval_text(estimate, low, high)}: '
-                + ('above 1 (met)' if low > 1 else 'not above 1 (missed)')
+                + ('above 1 (met)' if low > 1 else 'not above 1 (missed; ' + (
+                    f'the smallest relative return these seeds detect above 1 with 80% power: {1 + detectable:.3g})'
+                    if np.isfinite(detectable) else 'these seeds are too few to detect any gain)'))
             )
         if shares.get('default') and shares.get('uniform'):
             difference = small_sample.welch(shares['default'], shares['uniform'])
@@ -447,9 +453,9 @@ def report(plan):
             values = [f[column].to_numpy(dtype=float) for f in _signal_frames(records)]
             arms = len(str(records[0].settings['candidates']).split(','))
             stage = plan.stage1
-            shares = selection.lock_in(candidate, values, arms, stage['noise_rounds'], runs, stage['noise_max_share'], seed=noise_seed)
-            for kind, share in zip(('in recorded order', 'drawn i.i.d.'), shares):
-                worst = max(worst, (share, f'{task}, {kind}'))
+            lock_in_shares = selection.lock_in(candidate, values, arms, stage['noise_rounds'], runs, stage['noise_max_share'], seed=noise_seed)
+            for kind, locked_share in zip(('in recorded order', 'drawn i.i.d.'), lock_in_shares):
+                worst = max(worst, (locked_share, f'{task}, {kind}'))
         locked = int(round(worst[0] * runs))
         upper = small_sample.binomial_upper(locked, runs)
         target = plan.stage1['noise_max_lock_in']
@@ -473,7 +479,7 @@ def report(plan):
             '# The default chosen on real agents, on reported seeds\n',
             f'Produced by `python -m lrrl.select_default --stage=report` from the report sweeps named in '
             f'`{os.path.relpath(plan.source, os.path.dirname(gin_files.CONFIG_DIR))}` ([report]), seeds '
-            f'{sorted(seeds)} (never used to choose). Final return: mean training return over the last {share:.0%} of '
+            f'{sorted(seeds)} (never used to choose). Final return: mean training return over the last {final_share:.0%} of '
             'the iterations, with its 95% t interval over seeds; relative to uniform: (final return - random policy) / '
             "(UniformBandit's - random policy), Fieller's 95% interval (lrrl.analysis.small_sample.ratio); share: of "
             'the second half\'s agent steps on the rate that fails alone, 95% t interval.\n',

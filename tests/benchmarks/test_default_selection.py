@@ -219,7 +219,41 @@ def test_the_command_runs_both_stages_on_archived_runs(tmp_path):
     assert third.returncode == 0, third.stderr[-3000:]
     text = (out / 'report.md').read_text()
     assert 'cartpole: final return relative to uniform' in text and 'above 1 (met)' in text
+    assert 'mean training return over the last 25% of the iterations' in text
     assert 'share of the second half on 0.03: default 0.10, uniform 0.40' in text and '(met)' in text
     report = pd.read_csv(out / 'report.csv').set_index('role')
     assert report.loc['default', 'final_return'] == pytest.approx(121.0)
     assert report.loc['default', 'relative'] == pytest.approx((121.0 - random) / (61.0 - random), rel=1e-3)
+
+
+def test_a_missed_return_target_says_what_the_seeds_could_detect(tmp_path):
+    # Cells c and b end alike (60 + seed): no gain shown; 3 seeds a side cannot reach 5% at all,
+    # 10 seeds a side detect a gain of about 1.3 returns (sd 1), i.e. ~1.03 of uniform's 60 - 22.
+    archive = tmp_path / 'report'
+    for cell in ('b', 'c', 'd'):
+        for seed in range(10):
+            rows = [[i, 60.0 + seed % 3, 1e-4, 1e-3, 0.03, 0.3, 0.3, 0.4] for i in range(40)]
+            key = f'claim1_cartpole_dqn/{cell}/seed_{seed}'
+            settings = {'seed': seed, 'finished': True, 'method': cell}
+            columns = ['iteration', 'train_return', 'rate_0', 'rate_1', 'rate_2', 'share_0', 'share_1', 'share_2']
+            run_archive.write_record(str(archive), run_archive.make_record(key, {'seed': seed}, settings, columns, rows))
+    information = tmp_path / 'information'
+    archive_information_runs(information, [0.0, 8.0, 0.0])
+    out = tmp_path / 'out'
+    texts = {}
+    for seeds in ('[0, 1, 2]', '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]'):
+        plan = tmp_path / 'plan.toml'
+        plan.write_text(
+            PLAN.replace('REPORT_ARCHIVE', str(archive))
+            .replace('default = "a"', 'default = "c"')
+            .replace('[report]\nseeds = [0, 1, 2]', f'[report]\nseeds = {seeds}')
+        )
+        result = run_cli(
+            'lrrl.select_default', '--stage=report', f'--plan={plan}', f'--information_archive={information}', f'--out={out}'
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        texts[seeds] = (out / 'report.md').read_text()
+    assert 'not above 1 (missed; these seeds are too few to detect any gain)' in texts['[0, 1, 2]']
+    line = next(l for l in texts['[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]'].splitlines() if 'final return relative' in l)
+    detectable = float(line.split('with 80% power: ')[1].rstrip(')'))
+    assert 1.0 < detectable < 1.1
