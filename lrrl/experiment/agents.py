@@ -56,27 +56,19 @@ class TFControlledRateAgent(rate_control.ReplayTrainedRateAgent):
     round probe's Q-values.
 
     Args:
-      learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class, called as
         ``optimizer_class(learning_rate=<variable>)``; its other arguments come
         from gin (``tf.train.AdamOptimizer.epsilon = 1.5e-4``). Bound once for
         both agents, without parentheses:
         ``lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer``.
-      **kwargs: passed to the Dopamine agent (gin bindings on ``DQNAgent`` /
-        ``RainbowAgent`` / ``ImplicitQuantileAgent`` apply as usual).
+      **kwargs: ``learning_rate_controller``, ``stop_on_divergence``,
+        ``divergence_check_period``, ``probe_batch_size`` (see
+        ``rate_control.ControlledRateAgent``); the rest is passed to the Dopamine
+        agent (gin bindings on ``DQNAgent`` / ``RainbowAgent`` /
+        ``ImplicitQuantileAgent`` apply as usual).
     """
 
-    def __init__(
-        self,
-        sess,
-        num_actions,
-        learning_rate_controller=None,
-        optimizer_class=None,
-        stop_on_divergence=True,
-        divergence_check_period=1000,
-        probe_batch_size=512,
-        **kwargs,
-    ):
+    def __init__(self, sess, num_actions, optimizer_class=None, **kwargs):
         optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         if isinstance(optimizer_class, tf.compat.v1.train.Optimizer):
             raise TypeError(
@@ -85,15 +77,8 @@ class TFControlledRateAgent(rate_control.ReplayTrainedRateAgent):
                 'e.g. lrrl.create_agent.optimizer_class = @tf.train.AdamOptimizer.'
             )
         self._optimizer_class = optimizer_class
-        super().__init__(
-            sess,
-            num_actions,
-            learning_rate_controller=learning_rate_controller,
-            stop_on_divergence=stop_on_divergence,
-            divergence_check_period=divergence_check_period,
-            probe_batch_size=probe_batch_size,
-            **kwargs,
-        )
+        # The controller's settings go on to rate_control.ControlledRateAgent, the rest to Dopamine's agent.
+        super().__init__(sess, num_actions, **kwargs)
         with self._sess.graph.as_default():
             weights = self.online_convnet.trainable_variables
             self._weights_finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])

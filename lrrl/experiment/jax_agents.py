@@ -75,26 +75,11 @@ class JaxControlledRateAgent(optax_rates.OptaxControlledRateAgent, rate_control.
     supports_probe = True
     agent_name = None
 
-    def __init__(
-        self,
-        num_actions,
-        learning_rate_controller=None,
-        optimizer_class=None,
-        stop_on_divergence=True,
-        divergence_check_period=1000,
-        probe_batch_size=512,
-        **kwargs,
-    ):
+    def __init__(self, num_actions, optimizer_class=None, **kwargs):
         self._optimizer_class = optimizer_class or tf.compat.v1.train.AdamOptimizer
         self._restart_at_sync = optimizers.restarts_at_target_sync(self._optimizer_class)
-        super().__init__(
-            num_actions,
-            learning_rate_controller=learning_rate_controller,
-            stop_on_divergence=stop_on_divergence,
-            divergence_check_period=divergence_check_period,
-            probe_batch_size=probe_batch_size,
-            **kwargs,
-        )
+        # The controller's settings go on to rate_control.ControlledRateAgent, the rest to Dopamine's agent.
+        super().__init__(num_actions, **kwargs)
 
     # --- the optimizer --------------------------------------------------------
 

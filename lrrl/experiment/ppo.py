@@ -94,17 +94,17 @@ class LRRLPPOAgent(optax_rates.OptaxControlledRateAgent, ppo_agent.PPOAgent):
 
     Args:
       action_shape, observation_shape, action_limits: as ``PPOAgent``.
-      learning_rate_controller: a ``controllers.LearningRateController``.
       optimizer_class: a ``tf.compat.v1.train`` optimizer class (see
         ``optax_rates.optax_optimizer``); default Adam.
-      stop_on_divergence, divergence_check_period: see ``rate_control.ControlledRateAgent``.
-        PPO has no replay of transitions or TD loss: it refuses a controller that needs the
-        round probe (``rate_control.RoundProbe``).
       feedback: 'iteration' or 'episode' (see the module doc).
       normalize_observations: normalise observations by running statistics.
       normalize_rewards: scale rewards by the running spread of the discounted return.
       clip: normalised observations and scaled rewards are clipped to ±clip.
-      **kwargs: for ``PPOAgent`` (gin bindings on ``PPOAgent`` apply as usual).
+      **kwargs: ``learning_rate_controller``, ``stop_on_divergence``,
+        ``divergence_check_period``, ``probe_batch_size`` (see ``rate_control.ControlledRateAgent``; PPO has no
+        replay of transitions or TD loss, so it refuses a controller that needs the round
+        probe, ``rate_control.RoundProbe``); the rest is for ``PPOAgent`` (gin bindings on
+        ``PPOAgent`` apply as usual).
     """
 
     trained_params = 'network_params'
@@ -114,11 +114,7 @@ class LRRLPPOAgent(optax_rates.OptaxControlledRateAgent, ppo_agent.PPOAgent):
         action_shape,
         observation_shape,
         action_limits,
-        learning_rate_controller=None,
         optimizer_class=None,
-        stop_on_divergence=True,
-        divergence_check_period=1000,
-        probe_batch_size=512,
         feedback='iteration',
         normalize_observations=False,
         normalize_rewards=False,
@@ -137,16 +133,8 @@ class LRRLPPOAgent(optax_rates.OptaxControlledRateAgent, ppo_agent.PPOAgent):
         self._discounted_return = 0.0
         self._updates_done = 0
         self._iteration_returns = []
-        super().__init__(
-            action_shape,
-            observation_shape,
-            action_limits,
-            learning_rate_controller=learning_rate_controller,
-            stop_on_divergence=stop_on_divergence,
-            divergence_check_period=divergence_check_period,
-            probe_batch_size=probe_batch_size,
-            **kwargs,
-        )
+        # The controller's settings go on to rate_control.ControlledRateAgent, the rest to PPOAgent.
+        super().__init__(action_shape, observation_shape, action_limits, **kwargs)
 
     # --- the optimizer and its rate -----------------------------------------
 
