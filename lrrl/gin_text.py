@@ -5,6 +5,7 @@ reading it as text, with gin's own parser but without importing anything, works
 for run folders of every version.
 """
 
+import io
 import os
 
 from gin import config_parser
@@ -36,24 +37,31 @@ def read_gin_bindings(path, _seen=None):
     if path in seen:
         return {}
     seen.add(path)
-    bindings = {}
     with open(path) as f:
-        for statement in config_parser.ConfigParser(f, _TextDelegate()):
-            if isinstance(statement, config_parser.IncludeStatement):
-                included = statement.filename
-                for candidate in (
-                    os.path.join(os.path.dirname(path), included),
-                    os.path.join(gin_files.CONFIG_DIR, included),
-                ):
-                    if os.path.isfile(candidate):
-                        bindings.update(read_gin_bindings(candidate, seen))
-                        break
-            elif isinstance(statement, config_parser.BindingStatement):
-                key = statement.selector if not statement.arg_name else f'{statement.selector}.{statement.arg_name}'
-                if statement.scope:
-                    key = f'{statement.scope}/{key}'
-                bindings[key] = statement.value
-    return resolve_macros(bindings)
+        return resolve_macros(_parse(f, os.path.dirname(path), seen))
+
+
+def gin_text_bindings(text):
+    """``read_gin_bindings`` of a config held as text (e.g. an archived record's ``config``);
+    includes are looked up under configs/."""
+    return resolve_macros(_parse(io.StringIO(text), gin_files.CONFIG_DIR, set()))
+
+
+def _parse(lines, directory, seen):
+    bindings = {}
+    for statement in config_parser.ConfigParser(lines, _TextDelegate()):
+        if isinstance(statement, config_parser.IncludeStatement):
+            included = statement.filename
+            for candidate in (os.path.join(directory, included), os.path.join(gin_files.CONFIG_DIR, included)):
+                if os.path.isfile(candidate):
+                    bindings.update(read_gin_bindings(candidate, seen))
+                    break
+        elif isinstance(statement, config_parser.BindingStatement):
+            key = statement.selector if not statement.arg_name else f'{statement.selector}.{statement.arg_name}'
+            if statement.scope:
+                key = f'{statement.scope}/{key}'
+            bindings[key] = statement.value
+    return bindings
 
 
 def resolve_macros(bindings):

@@ -47,6 +47,7 @@ import os
 
 from lrrl import atomic
 from lrrl import gin_files
+from lrrl import gin_text
 from lrrl import run_description
 from lrrl import run_folder
 
@@ -177,6 +178,17 @@ def read_record(path):
             f'{path} has format {record["format"]}; this lrrl reads up to {FORMAT}: update lrrl.'
         )
     return record
+
+
+def record_settings(record):
+    """An archived record's ``settings`` as ``run_description.describe`` gives them today: a bandit
+    run's ``feedback``, which records archived before it was described, is read from the
+    record's config (None for a record with no config: one made from a report table)."""
+    settings = dict(record['settings'])
+    if 'feedback' not in settings:
+        config = record.get('config') if settings.get('controller') == 'BanditLearningRate' else None
+        settings['feedback'] = run_description.bandit_feedback(gin_text.gin_text_bindings(config)) if config else None
+    return settings
 
 
 def find_records(archive_root, sweep):

@@ -167,6 +167,14 @@ def _game_label(game, minatar):
     return minatar_game_label(game) if minatar and game is not None else game
 
 
+def bandit_feedback(bindings):
+    """What a bandit run's rounds were scored on: the class bound to ``BanditLearningRate.feedback``
+    (``'LossImprovement'``, ``'RoundImprovement'``, ...), or ``'round value'`` when it is None or
+    unbound (the round's value itself: paper-literal LRRL, and every run made before
+    ``lrrl/control/feedback.py`` existed)."""
+    return gin_text.reference_name(gin_text.binding_value(bindings, 'BanditLearningRate.feedback')) or 'round value'
+
+
 def describe(run_dir, method_files=None):
     """A run folder's ``RunDescription`` (what ``lrrl.analysis.loading.read_run`` and the archive read)."""
     run_dir = os.path.normpath(run_dir)
@@ -215,6 +223,7 @@ def describe(run_dir, method_files=None):
             if controller == 'BanditLearningRate'
             else None
         ),
+        'feedback': bandit_feedback(bindings) if controller == 'BanditLearningRate' else None,
         'training_steps': gin_text.binding_value(bindings, 'Runner.training_steps'),
         'num_iterations': num_iterations,
         'state': status.get('state'),

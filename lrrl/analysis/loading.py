@@ -151,7 +151,7 @@ def archived_runs(archive_root, runs_root, sweep):
     for key, path in run_archive.find_records(archive_root, sweep).items():
         archived = run_archive.read_record(path)
         settings = {'run_dir': os.path.normpath(os.path.join(runs_root, *key.split('/')))}
-        settings.update(archived['settings'])
+        settings.update(run_archive.record_settings(archived))
         table = archived['iterations']
         iterations = pd.DataFrame(table['rows'], columns=table['columns']).apply(pd.to_numeric)
         table = archived.get('rounds')

@@ -155,6 +155,49 @@ def test_rate_drift_is_late_minus_early_share_weighted_log10_rate():
     assert drift['drift'].iloc[0] == pytest.approx(-2.0)
 
 
+def _drift_runs(feedbacks_and_drifts, method='lrrl_with_0.03'):
+    """Runs (and their iterations) whose share moves from rate 1e-2 to 1e-4 by ``drift`` decades."""
+    runs, frames = [], []
+    for i, (feedback, drift) in enumerate(feedbacks_and_drifts):
+        # Shares of 1e-4 in the first and last quarter: drift = -2 decades x (late - early).
+        early, late = max(drift, 0.0) / 2.0, max(-drift, 0.0) / 2.0
+        share_0 = [early] * 2 + [0.5] * 4 + [late] * 2
+        frames.append(
+            pd.DataFrame(
+                {
+                    'run_dir': f'r{i}', 'iteration': range(8), 'rate_0': 1e-4, 'rate_1': 1e-2,
+                    'share_0': share_0, 'share_1': [1 - s for s in share_0],
+                }
+            )
+        )
+        runs.append({'run_dir': f'r{i}', 'method': method, 'seed': i, 'bandit': 'Exp3Bandit', 'feedback': feedback,
+                     'config_recorded': True})
+    return pd.DataFrame(runs), type('T', (), {'iterations': pd.concat(frames, ignore_index=True)})
+
+
+def test_claim5_never_pools_lrrl_on_the_loss_with_lrrl_on_returns_and_the_loss_decides():
+    """Issue 28 changed the default's feedback from returns to the TD loss: a source holding both
+    shows two rows, and its verdict is read from the runs on the loss (docs/claims.md, claim 5)."""
+    on_loss = [('LossImprovement', -0.5 - 0.01 * i) for i in range(10)]
+    on_returns = [(feedback, 0.3 + 0.01 * i) for i, feedback in enumerate(['RoundImprovement'] * 5 + [None] * 5)]
+    runs, tables = _drift_runs(on_loss + on_returns)
+    claim = claim_files.Claim(
+        number=5, title='t', source='s', experiment='e', rule='drift', path='p',
+        sources=(claim_files.DriftSource(name='CartPole', claims=(1,)),), default_cells=('lrrl_with_',),
+    )
+    campaign = type('C', (), {'alpha': 0.05, 'power': 0.8})
+    result = judging.drift_claim(campaign, claim, {1: {'setups': [{'runs': runs, 'tables': tables}]}})
+    rows = {r['runs']: r['comparison'] for r in result['rows']}
+    assert rows[judging.LRRL_ON_LOSS].n_x == 10 and rows[judging.LRRL_ON_RETURNS].n_x == 10
+    assert rows[judging.LRRL_ON_LOSS].estimate == pytest.approx(-0.545)
+    assert rows[judging.LRRL_ON_RETURNS].estimate == pytest.approx(0.345)
+    assert result['basis_runs'] == judging.LRRL_ON_LOSS and result['verdict'] == rules.REPRODUCED
+    # Without runs on the loss, the runs on returns decide (here: above 0, refuted).
+    runs, tables = _drift_runs(on_returns)
+    result = judging.drift_claim(campaign, claim, {1: {'setups': [{'runs': runs, 'tables': tables}]}})
+    assert result['basis_runs'] == judging.LRRL_ON_RETURNS and result['verdict'] == rules.REFUTED
+
+
 def test_a_cell_whose_records_span_a_behaviour_change_keeps_only_the_newest():
     runs = pd.DataFrame(
         {

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers import FIXTURES
+from helpers import REPO
 from lrrl import run_archive
 from lrrl import run_folder
 from lrrl.analysis import loading
@@ -121,6 +122,24 @@ def test_records_made_before_the_default_changed_name_its_file_as_it_is_called_t
     # A record of today's format that names lrrl/bandit.gin ran today's default, not v1.
     assert not run_archive.same_run(settings, dict(older, format=3))
     assert run_archive.same_run(dict(settings, gin_files=older['run_settings']['gin_files']), dict(older, format=3))
+
+
+@pytest.mark.parametrize(
+    'record, feedback',
+    [
+        ('claim1_acrobot_dqn_10seeds/lrrl_with_0.02/seed_0.json', 'LossImprovement'),  # today's default
+        ('claim1_acrobot_dqn_10seeds/lrrl_paper_literal_with_0.02/seed_0.json', 'round value'),
+        ('claim1_cartpole_iqn/lrrl_with_0.1/seed_0.json', 'RoundImprovement'),  # format 1: v1
+        ('claim1_acrobot_dqn/lrrl_with_0.02/seed_0.json', None),  # from a report table: no config
+        ('claim1_acrobot_dqn_10seeds/fixed_0.02/seed_0.json', None),  # no bandit
+    ],
+)
+def test_records_archived_before_the_feedback_was_described_read_it_from_their_config(record, feedback):
+    """Claim 5 keeps LRRL on the TD loss apart from LRRL on returns (docs/claims.md): committed
+    records, archived before a run's feedback was one of its settings, say it from their config."""
+    archived = run_archive.read_record(os.path.join(REPO, 'results', 'claims', 'archive', record))
+    assert 'feedback' not in archived['settings']
+    assert run_archive.record_settings(archived)['feedback'] == feedback
 
 
 def test_every_committed_record_is_of_a_run_its_sweep_file_plans_today():

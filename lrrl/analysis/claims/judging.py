@@ -218,11 +218,21 @@ def questions_claim(store, campaign, claim, final_iterations):
     return {'claim': claim, 'questions': questions} if questions else None
 
 
+# Claim 5's LRRL runs by what their rounds were scored on (``run_description.bandit_feedback``):
+# never pooled, since the default changed from the returns to the TD loss (issue 28).
+# Records with no feedback recorded predate the loss signals: they scored returns.
+LOSS_FEEDBACK = ('LossImprovement', 'DivergenceGuard')
+LRRL_ON_LOSS = 'LRRL, rounds scored on the TD loss (default since issue 28)'
+LRRL_ON_RETURNS = 'LRRL, rounds scored on returns (v1 and earlier defaults)'
+
+
 def drift_claim(campaign, claim, judged):
     """Claim 5: LRRL's (default bandit) drift of log10 rate per source, uniform beside.
 
-    ``judged``: {claim number: result of ``parts_claim``/``questions_claim``}. The verdict
-    is read from the first source with LRRL runs.
+    ``judged``: {claim number: result of ``parts_claim``/``questions_claim``}. The LRRL
+    runs of a source are split by their feedback (``LRRL_ON_LOSS``, ``LRRL_ON_RETURNS``).
+    The verdict is read from the first source with LRRL runs: its runs on today's default
+    (the TD loss) when it has some, else its runs on returns (docs/claims.md, claim 5).
     """
     rows, lrrl = [], {}
     for source in claim.sources:
@@ -234,15 +244,18 @@ def drift_claim(campaign, claim, judged):
                 if source.games:
                     found = found[found['game'].isin(source.games)]
                 frames.append(
-                    runs_lib.rate_drift(found, item['tables'])[
-                        ['run_dir', 'method', 'bandit', 'drift', 'config_recorded']
-                    ]
+                    runs_lib.rate_drift(found, item['tables']).reindex(
+                        columns=['run_dir', 'method', 'bandit', 'feedback', 'drift', 'config_recorded']
+                    )
                 )
         if not frames:
             continue
         drift = pd.concat(frames, ignore_index=True).drop_duplicates('run_dir')
+        default = drift[drift['method'].astype(str).str.startswith(tuple(claim.default_cells))]
+        on_loss = default['feedback'].isin(LOSS_FEEDBACK)
         groups = {
-            'LRRL (default bandit)': drift[drift['method'].astype(str).str.startswith(tuple(claim.default_cells))],
+            LRRL_ON_LOSS: default[on_loss],
+            LRRL_ON_RETURNS: default[~on_loss],
             'uniform (control)': drift[drift['bandit'] == 'UniformBandit'],
         }
         for name, group in groups.items():
@@ -251,8 +264,8 @@ def drift_claim(campaign, claim, judged):
             comparison = rules.judge(
                 [rules.compare_mean(group['drift'], rules.MEAN_BELOW, campaign.alpha)], campaign.alpha, campaign.power
             )[0]
-            if name.startswith('LRRL'):
-                lrrl[source.name] = comparison
+            if name != 'uniform (control)' and source.name not in lrrl:
+                lrrl[source.name] = (name, comparison)
             rows.append(
                 {
                     'source': source.name,
@@ -265,8 +278,11 @@ def drift_claim(campaign, claim, judged):
     if not rows:
         return None
     basis = next((s.name for s in claim.sources if s.name in lrrl), None)
-    verdict = lrrl[basis].verdict if basis else rules.NOT_RUN
-    return {'claim': claim, 'rows': rows, 'verdict': verdict, 'basis': basis, 'lrrl': lrrl.get(basis)}
+    basis_runs, comparison = lrrl[basis] if basis else (None, None)
+    verdict = comparison.verdict if basis else rules.NOT_RUN
+    return {
+        'claim': claim, 'rows': rows, 'verdict': verdict, 'basis': basis, 'basis_runs': basis_runs, 'lrrl': comparison,
+    }
 
 
 FUNCTIONS_TABLE = 'functions_table.csv'

@@ -277,15 +277,21 @@ def drift_section(result, owners):
             rows,
         )
         + f'\nRule: reproduced if the mean drift of the LRRL runs is shown below 0 (t interval and exact sign test '
-        f'agree), refuted if shown above, read from the first source with LRRL runs ({result["basis"]}); '
-        'uniform runs are the control (docs/claims.md).\n'
+        f'agree), refuted if shown above, read from the first source with LRRL runs ({result["basis"]}): its runs '
+        f'on the TD loss when it has some, else on returns (here: {_feedback_short(result["basis_runs"])}); runs on '
+        'the two feedbacks are never pooled; uniform runs are the control (docs/claims.md).\n'
     )
+
+
+def _feedback_short(group):
+    return 'on the TD loss' if group == judging.LRRL_ON_LOSS else 'on returns'
 
 
 def drift_evidence(result):
     c = result['lrrl']
     return (
-        f'late − early mean log10 rate of LRRL runs ({result["basis"]}, n = {c.n_x}): {comparison_short(c)}'
+        f'late − early mean log10 rate of LRRL runs ({result["basis"]}, {_feedback_short(result["basis_runs"])}, '
+        f'n = {c.n_x}): {comparison_short(c)}'
         if c
         else ''
     )
@@ -341,7 +347,7 @@ def _migrated(claim, result, items):
     """How many runs the claim's verdict reads are records migrated from report tables."""
     if claim.rule == 'drift':
         return sum(
-            r['migrated'] for r in result['rows'] if r['source'] == result['basis'] and r['runs'].startswith('LRRL')
+            r['migrated'] for r in result['rows'] if r['source'] == result['basis'] and r['runs'] == result['basis_runs']
         )
     return sum(i['migrated'] for i in items)
 
