@@ -187,7 +187,12 @@ def record_settings(record):
     settings = dict(record['settings'])
     if 'feedback' not in settings:
         config = record.get('config') if settings.get('controller') == 'BanditLearningRate' else None
-        settings['feedback'] = run_description.bandit_feedback(gin_text.gin_text_bindings(config)) if config else None
+        settings['feedback'] = None
+        if config:
+            try:
+                settings['feedback'] = run_description.bandit_feedback(gin_text.gin_text_bindings(config))
+            except (SyntaxError, ValueError):  # not a gin config: what the run was scored on is unknown
+                pass
     return settings
 
 

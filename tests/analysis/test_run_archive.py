@@ -142,6 +142,11 @@ def test_records_archived_before_the_feedback_was_described_read_it_from_their_c
     assert run_archive.record_settings(archived)['feedback'] == feedback
 
 
+def test_a_record_whose_config_is_not_gin_has_an_unknown_feedback():
+    record = {'settings': {'controller': 'BanditLearningRate'}, 'config': 'not a gin file'}
+    assert run_archive.record_settings(record)['feedback'] is None
+
+
 def test_every_committed_record_is_of_a_run_its_sweep_file_plans_today():
     """Relaunching a sweep with its archive trains nothing it already has (no record is of other settings)."""
     import glob
