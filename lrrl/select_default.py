@@ -375,6 +375,21 @@ def _second_half_share(record, rate):
     return math.nan
 
 
+def _by_quarter(record):
+    """A run's mean training return and step share per rate, per quarter of its iterations:
+    (returns [4], {rate: shares [4]}); rates without a share column (fixed runs) are left out."""
+    iterations = record.iterations.sort_values('iteration')
+    quarters = np.array_split(np.arange(len(iterations)), 4)
+    returns = [float(iterations['train_return'].iloc[q].mean()) for q in quarters]
+    shares = {}
+    for column in (c for c in iterations.columns if c.startswith('rate_')):
+        values = iterations[column].dropna()
+        share = f'share_{column[5:]}'
+        if len(values) and share in iterations:
+            shares[float(values.iloc[0])] = [float(iterations[share].iloc[q].mean()) for q in quarters]
+    return returns, shares
+
+
 def _interval_text(estimate, low, high, digits=3):
     if not np.isfinite(estimate):
         return 'n/a'
@@ -386,7 +401,7 @@ def report(plan):
     """The report on reported seeds (docs/bandits.md, "Report"): the issue's targets, per task."""
     seeds = set(plan.report['seeds'])
     final_share = plan.stage2['final_share']
-    rows, targets = [], []
+    rows, targets, quarter_rows = [], [], []
     for task, spec_ in plan.report['tasks'].items():
         random = _random_return(plan.tasks[task])
         records = loading.archived_runs(spec_['archive'], 'runs', spec_['sweep'])
@@ -398,6 +413,14 @@ def report(plan):
                 if r.settings.get('method') == label and r.settings.get('finished') and r.settings['seed'] in seeds
             ]
             finals[role] = [_final_return(r, final_share) for r in chosen]
+            # How the bandit moved over the run (docs/bandits.md reads the default's miss from it).
+            quarters = [_by_quarter(r) for r in chosen]
+            rates = sorted({rate for _, shares in quarters for rate in shares})
+            for q in range(4 if quarters and rates else 0):
+                quarter_rows.append(
+                    [task, role, q + 1, f'{np.mean([returns[q] for returns, _ in quarters]):.4g}']
+                    + [', '.join(f'{rate:g}: {np.nanmean([s[rate][q] for _, s in quarters if rate in s]):.2f}' for rate in rates)]
+                )
             if 'share_rate' in spec_:
                 shares[role] = [_second_half_share(r, spec_['share_rate']) for r in chosen]
         uniform = finals['uniform']
@@ -488,6 +511,11 @@ def report(plan):
             '',
             '## Per task and cell\n',
             tables.markdown_table(['task', 'role', 'cell', 'seeds', 'final return', 'relative to uniform', 'share'], body),
+            '',
+            '## Per quarter of the run\n',
+            'Mean over seeds of the training return and of the share of agent steps on each rate, per quarter of '
+            'the iterations.\n',
+            tables.markdown_table(['task', 'role', 'quarter', 'training return', 'share of steps per rate'], quarter_rows),
         ]
     )
     os.makedirs(FLAGS.out, exist_ok=True)

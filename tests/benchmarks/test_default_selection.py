@@ -220,6 +220,9 @@ def test_the_command_runs_both_stages_on_archived_runs(tmp_path):
     text = (out / 'report.md').read_text()
     assert 'cartpole: final return relative to uniform' in text and 'above 1 (met)' in text
     assert 'mean training return over the last 25% of the iterations' in text
+    # How each cell moved over the run: per quarter, its return and its share of steps per rate.
+    assert '| cartpole | default | 1 | 121 | 0.0001: 0.45, 0.001: 0.45, 0.03: 0.10 |' in text
+    assert '| cartpole | uniform | 4 | 61 | 0.0001: 0.30, 0.001: 0.30, 0.03: 0.40 |' in text
     assert 'share of the second half on 0.03: default 0.10, uniform 0.40' in text and '(met)' in text
     report = pd.read_csv(out / 'report.csv').set_index('role')
     assert report.loc['default', 'final_return'] == pytest.approx(121.0)
