@@ -223,7 +223,8 @@ def test_the_shipped_claim_files_load_and_name_cells_of_their_sweeps():
     assert [c.number for c in campaign.claims] == list(range(1, 9))
     assert campaign.margin_share == pytest.approx(0.1) and campaign.alpha == pytest.approx(0.05)
     one = campaign.claim(1)
-    assert one.sweeps == ('claim1_cartpole_dqn', 'claim1_acrobot_dqn', 'claim1_cartpole_iqn')
+    # The DQN setups read their reruns (10 seeds, today's default); IQN its first campaign.
+    assert one.sweeps == ('claim1_cartpole_dqn_10seeds', 'claim1_acrobot_dqn_10seeds', 'claim1_cartpole_iqn')
     assert sum(p.in_verdict for s in one.setups for p in s.parts) == 12
     assert campaign.random_score('Breakout-MinAtar') == pytest.approx(0.5)  # from lrrl/data
     assert campaign.claim(5).sources[0].claims == (2, 4)

@@ -404,7 +404,9 @@ rank-sum test; both must agree. "Competitive" means the difference's interval li
 within ±m), m = {margin:.0%} of the reference's gain over a random policy. The comparisons in a
 claim's verdict are one family, Holm-adjusted at {alpha}. Cell intervals are 95% t intervals
 over seeds (the old page's percentile bootstrap was too narrow at 3-5 seeds). Reported seeds
-are 0-4 (0-2 for IQN); anything chosen was chosen on other seeds. Final return = mean training
+are named per setup: 0-4 on the first campaign (0-2 for IQN), 0-4 and 10-14 on its reruns
+(`*_10seeds`); anything chosen was chosen on other seeds (5-9: the unstable rates; 100-105:
+the default bandit). Final return = mean training
 return over the last {final_iterations} iterations. A cell pools only runs of one code version
 (behaviour and settings fingerprint, `lrrl/provenance.py`). {mark} marks a verdict resting on
 records migrated from report tables (`config: null`: the code that trained them cannot be named).
