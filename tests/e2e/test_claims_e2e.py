@@ -17,17 +17,18 @@ TOY = [
 def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_none(tmp_path):
     runs_root, out = tmp_path / 'runs', tmp_path / 'claims'
     launched = run_cli(
-        'lrrl.launch', '--sweep=claim1_cartpole_dqn', f'--runs_root={runs_root}', '--max_parallel=2', *TOY, timeout=1200
+        'lrrl.launch', '--sweep=claim1_cartpole_dqn_10seeds', f'--runs_root={runs_root}', '--max_parallel=2', *TOY,
+        timeout=1200,
     )
     assert launched.returncode == 0, launched.stderr[-3000:]
     result = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200')
     assert result.returncode == 0, result.stderr[-3000:]
     page = (out / 'CLAIMS.md').read_text()
     line = next(l for l in page.splitlines() if l.startswith('| 1 |'))
-    # The CartPole setup finished on the two seeds launched (its file plans five), the Acrobot and
+    # The CartPole setup finished on the two seeds launched (its file plans ten), the Acrobot and
     # IQN ones have not started: no verdict for the claim yet, the CartPole numbers shown as provisional,
     # and a verdict in the CartPole setup's section.
-    assert '**running (18 of 102 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn)**' in line, line
+    assert '**running (22 of 217 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn)**' in line, line
     assert 'provisional: **DQN, CartPole-v0**' in line and 'lrrl_with_0.03 − uniform_with_0.03' in line, line
     # Each verdict line shows the rule's numbers: an interval, the margin of a competitive part,
     # the Holm-adjusted p and, where nothing is shown, what could have been detected.
@@ -39,13 +40,14 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (18 of 357 runs finished; not started: claim1_acrobot_dqn, claim1_cartpole_iqn, claim2_minatar_dqn, '
-        'claim4_minatar_optimizers, claim7_cartpole_bandits, claim7_cartpole_sensitivity, '
-        'claim7_minatar_sensitivity, claim7_cartpole_wide_set)' in lines['| 5']
-    )
+        'running (22 of 527 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
+        'claim2_minatar_dqn, claim4_minatar_optimizers, claim7_cartpole_bandits_10seeds, claim1_cartpole_dqn, '
+        'claim7_cartpole_sensitivity, claim7_minatar_sensitivity, claim7_cartpole_wide_set)' in lines['| 5']
+    ), lines['| 5']
+    # Claim 7's which-bandit question reads that sweep too, but no question has all its sweeps' runs.
     for number in ('2', '3', '4', '6', '7', '8'):
         assert '**not run yet**' in lines[f'| {number}'], lines[f'| {number}']
-    report = out / 'claim1' / 'claim1_cartpole_dqn'
+    report = out / 'claim1' / 'claim1_cartpole_dqn_10seeds'
     assert (report / 'per_game.md').exists() and (report / 'lr_dqn_CartPole_lrrl_with_0.03.png').exists()
     assert '3 iterations x 200 training steps' in page
     # Before a rerun: the seeds each comparison needs, printed, nothing written.
@@ -59,23 +61,23 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
 
     # Every finished run was archived beside the page; without the run folders (a new machine),
     # the page is the same, and relaunching the sweep with the archive trains nothing.
-    records = sorted((out / 'archive' / 'claim1_cartpole_dqn').rglob('seed_*.json'))
-    assert len(records) == 18
-    assert json.loads(records[0].read_text())['run'].startswith('claim1_cartpole_dqn/')
+    records = sorted((out / 'archive' / 'claim1_cartpole_dqn_10seeds').rglob('seed_*.json'))
+    assert len(records) == 22
+    assert json.loads(records[0].read_text())['run'].startswith('claim1_cartpole_dqn_10seeds/')
     shutil.rmtree(runs_root)
     from_archive = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200')
     assert from_archive.returncode == 0, from_archive.stderr[-3000:]
     assert (out / 'CLAIMS.md').read_text() == page
-    assert '18 run folders, 18 of them read from their archived records' in (report / 'report.md').read_text()
+    assert '22 run folders, 22 of them read from their archived records' in (report / 'report.md').read_text()
     relaunch = run_cli(
         'lrrl.launch',
-        '--sweep=claim1_cartpole_dqn',
+        '--sweep=claim1_cartpole_dqn_10seeds',
         f'--runs_root={runs_root}',
         f'--archive_root={out / "archive"}',
         *TOY,
     )
     assert relaunch.returncode == 0, relaunch.stderr[-3000:]
-    assert '0 new, 0 resumable, 0 finished (skipped), 18 finished in the archive' in relaunch.stdout
+    assert '0 new, 0 resumable, 0 finished (skipped), 22 finished in the archive' in relaunch.stdout
     assert 'nothing to do' in relaunch.stdout and not runs_root.exists()
 
 
