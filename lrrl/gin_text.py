@@ -41,7 +41,7 @@ def read_gin_bindings(path, _seen=None):
         return resolve_macros(_parse(f, os.path.dirname(path), seen))
 
 
-def gin_text_bindings(text):
+def read_gin_text(text):
     """``read_gin_bindings`` of a config held as text (e.g. an archived record's ``config``);
     includes are looked up under configs/."""
     return resolve_macros(_parse(io.StringIO(text), gin_files.CONFIG_DIR, set()))

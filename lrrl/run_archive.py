@@ -190,7 +190,7 @@ def record_settings(record):
         settings['feedback'] = None
         if config:
             try:
-                settings['feedback'] = run_description.bandit_feedback(gin_text.gin_text_bindings(config))
+                settings['feedback'] = run_description.bandit_feedback(gin_text.read_gin_text(config))
             except (SyntaxError, ValueError):  # not a gin config: what the run was scored on is unknown
                 pass
     return settings

@@ -364,15 +364,10 @@ def stage2(plan):
 
 def _second_half_share(record, rate):
     """The share of the second half's agent steps on ``rate`` (iterations' step shares), or NaN."""
-    iterations = record.iterations.sort_values('iteration')
-    second = iterations[iterations['iteration'] >= iterations['iteration'].max() / 2]
-    rate_columns = [c for c in second.columns if c.startswith('rate_')]
-    for column in rate_columns:
-        values = second[column].dropna()
-        if len(values) and np.isclose(values.iloc[0], rate, rtol=1e-9):
-            share = second.get(f'share_{column[5:]}')
-            return float(share.mean()) if share is not None else math.nan
-    return math.nan
+    shares = loading.rate_shares(record.iterations)
+    second = shares[shares.index >= shares.index.max() / 2]
+    matching = [r for r in second.columns if np.isclose(r, rate, rtol=1e-9)]
+    return float(second[matching[0]].mean()) if matching else math.nan
 
 
 def _by_quarter(record):
@@ -381,13 +376,8 @@ def _by_quarter(record):
     iterations = record.iterations.sort_values('iteration')
     quarters = np.array_split(np.arange(len(iterations)), 4)
     returns = [float(iterations['train_return'].iloc[q].mean()) for q in quarters]
-    shares = {}
-    for column in (c for c in iterations.columns if c.startswith('rate_')):
-        values = iterations[column].dropna()
-        share = f'share_{column[5:]}'
-        if len(values) and share in iterations:
-            shares[float(values.iloc[0])] = [float(iterations[share].iloc[q].mean()) for q in quarters]
-    return returns, shares
+    shares = loading.rate_shares(iterations)
+    return returns, {rate: [float(shares[rate].iloc[q].mean()) for q in quarters] for rate in shares.columns}
 
 
 def _interval_text(estimate, low, high, digits=3):

@@ -145,6 +145,19 @@ class RunTables:
         return list(CELL_COLUMNS) + extra
 
 
+def rate_shares(iterations):
+    """A run's share of each iteration's training steps per rate: one column per rate (its
+    ``rate_k``, ``share_k`` columns, ``run_description.iteration_rows``), rows in iteration
+    order; no column for a fixed-rate run."""
+    iterations = iterations.sort_values('iteration')
+    shares = {}
+    for column in (c for c in iterations.columns if c.startswith('rate_')):
+        rates, share = iterations[column].dropna(), f'share_{column[len("rate_"):]}'
+        if len(rates) and share in iterations:
+            shares[float(rates.iloc[0])] = iterations[share].to_numpy(dtype=float)
+    return pd.DataFrame(shares, index=iterations['iteration'].to_numpy())
+
+
 def archived_runs(archive_root, runs_root, sweep):
     """The sweep's archived runs as ``RunRecord``s, each named by the run folder it stands for."""
     records = []

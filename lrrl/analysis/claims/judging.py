@@ -224,6 +224,7 @@ def questions_claim(store, campaign, claim, final_iterations):
 LOSS_FEEDBACK = ('LossImprovement', 'DivergenceGuard')
 LRRL_ON_LOSS = 'LRRL, rounds scored on the TD loss (default since issue 28)'
 LRRL_ON_RETURNS = 'LRRL, rounds scored on returns (v1 and earlier defaults)'
+UNIFORM_CONTROL = 'uniform (control)'
 
 
 def drift_claim(campaign, claim, judged):
@@ -256,7 +257,7 @@ def drift_claim(campaign, claim, judged):
         groups = {
             LRRL_ON_LOSS: default[on_loss],
             LRRL_ON_RETURNS: default[~on_loss],
-            'uniform (control)': drift[drift['bandit'] == 'UniformBandit'],
+            UNIFORM_CONTROL: drift[drift['bandit'] == 'UniformBandit'],
         }
         for name, group in groups.items():
             if group.empty:
@@ -264,7 +265,7 @@ def drift_claim(campaign, claim, judged):
             comparison = rules.judge(
                 [rules.compare_mean(group['drift'], rules.MEAN_BELOW, campaign.alpha)], campaign.alpha, campaign.power
             )[0]
-            if name != 'uniform (control)' and source.name not in lrrl:
+            if name != UNIFORM_CONTROL and source.name not in lrrl:
                 lrrl[source.name] = (name, comparison)
             rows.append(
                 {
