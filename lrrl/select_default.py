@@ -362,14 +362,6 @@ def stage2(plan):
     return written
 
 
-def _second_half_share(record, rate):
-    """The share of the second half's agent steps on ``rate`` (iterations' step shares), or NaN."""
-    shares = loading.rate_shares(record.iterations)
-    second = shares[shares.index >= shares.index.max() / 2]
-    matching = [r for r in second.columns if np.isclose(r, rate, rtol=1e-9)]
-    return float(second[matching[0]].mean()) if matching else math.nan
-
-
 def _by_quarter(record):
     """A run's mean training return and step share per rate, per quarter of its iterations:
     (returns [4], {rate: shares [4]}); rates without a share column (fixed runs) are left out."""
@@ -412,7 +404,7 @@ def report(plan):
                     + [', '.join(f'{rate:g}: {np.nanmean([s[rate][q] for _, s in quarters if rate in s]):.2f}' for rate in rates)]
                 )
             if 'share_rate' in spec_:
-                shares[role] = [_second_half_share(r, spec_['share_rate']) for r in chosen]
+                shares[role] = [loading.second_half_share(r.iterations, spec_['share_rate']) for r in chosen]
         uniform = finals['uniform']
         for role in selection.REPORT_ROLES:
             values = finals[role]

@@ -28,8 +28,10 @@ and iterations as the folder gave them; no episodes, no gin bindings), and
 """
 
 import dataclasses
+import math
 import os
 
+import numpy as np
 import pandas as pd
 
 from lrrl import run_archive
@@ -156,6 +158,16 @@ def rate_shares(iterations):
         if len(rates) and share in iterations:
             shares[float(rates.iloc[0])] = iterations[share].to_numpy(dtype=float)
     return pd.DataFrame(shares, index=iterations['iteration'].to_numpy())
+
+
+def second_half_share(iterations, rate):
+    """The share of the second half of a run's iterations' training steps on ``rate``; NaN when
+    no arm has that rate. Every iteration has the same number of training steps, so the mean of
+    the per-iteration shares is the share of the half's steps."""
+    shares = rate_shares(iterations)
+    second = shares.iloc[len(shares) // 2 :]
+    matching = [r for r in second.columns if np.isclose(r, rate, rtol=1e-6)]
+    return float(second[matching[0]].mean()) if matching else math.nan
 
 
 def archived_runs(archive_root, runs_root, sweep):

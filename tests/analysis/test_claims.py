@@ -14,6 +14,7 @@ import pytest
 
 from lrrl import gin_files
 from lrrl import run_archive
+from lrrl.analysis import loading
 from lrrl.analysis.claims import claim_files
 from lrrl.analysis.claims import judging
 from lrrl.analysis.claims import page
@@ -120,6 +121,7 @@ def test_a_mean_and_a_share_against_their_null():
 
 
 def test_second_half_share_reads_the_arm_of_the_rate_from_the_logged_candidates():
+    # loading's reader, which the page's share column uses.
     iterations = pd.DataFrame(
         {
             'iteration': range(4),
@@ -129,8 +131,8 @@ def test_second_half_share_reads_the_arm_of_the_rate_from_the_logged_candidates(
             'share_1': [0.0, 0.0, 0.25, 0.75],
         }
     )
-    assert runs_lib.second_half_share(iterations, 0.03) == pytest.approx(0.5)
-    assert np.isnan(runs_lib.second_half_share(iterations, 0.3))
+    assert loading.second_half_share(iterations, 0.03) == pytest.approx(0.5)
+    assert np.isnan(loading.second_half_share(iterations, 0.3))
 
 
 def test_final_max_probability_is_the_largest_arm_probability_of_the_last_iteration():

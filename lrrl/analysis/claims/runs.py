@@ -136,7 +136,7 @@ def run_table(tables, final_iterations, share_rate=None):
         {run_dir: final_max_probability(iterations) for run_dir, iterations in by_run.items()}
     )
     scores['share_on_rate'] = (
-        scores['run_dir'].map({run_dir: second_half_share(it, share_rate) for run_dir, it in by_run.items()})
+        scores['run_dir'].map({run_dir: loading.second_half_share(it, share_rate) for run_dir, it in by_run.items()})
         if share_rate is not None
         else np.nan
     )
@@ -145,19 +145,6 @@ def run_table(tables, final_iterations, share_rate=None):
         if column not in scores.columns:
             scores[column] = None
     return scores
-
-
-def second_half_share(iterations, rate):
-    """The share of the second half's training steps (or episodes) on the arm whose rate is ``rate``."""
-    iterations = iterations.sort_values('iteration')
-    half = iterations.iloc[len(iterations) // 2 :]
-    arms = [int(c[len('rate_') :]) for c in half.columns if c.startswith('rate_') and half[c].notna().any()]
-    matching = [k for k in arms if np.isclose(half[f'rate_{k}'].dropna().iloc[0], rate, rtol=1e-6)]
-    if not matching or f'share_{matching[0]}' not in half.columns:
-        return np.nan
-    # Each iteration has the same number of training steps: the mean of the
-    # per-iteration shares is the share of the half's steps.
-    return float(half[f'share_{matching[0]}'].mean())
 
 
 def final_max_probability(iterations):
@@ -174,14 +161,12 @@ def rate_drift(runs, tables):
     """Per LRRL run: the step-weighted mean log10 rate over the last quarter minus the first quarter."""
     out = []
     for run_dir, iterations in tables.iterations.groupby('run_dir'):
-        arms = sorted(int(c[len('rate_') :]) for c in iterations.columns if c.startswith('rate_'))
-        arms = [k for k in arms if iterations[f'rate_{k}'].notna().any()]
-        if len(arms) < 2:
+        shares = loading.rate_shares(iterations)
+        if shares.shape[1] < 2:
             continue
-        iterations = iterations.sort_values('iteration')
-        logs = np.log10([iterations[f'rate_{k}'].dropna().iloc[0] for k in arms])
-        shares = iterations[[f'share_{k}' for k in arms]].to_numpy(dtype=float)
-        quarter = max(len(iterations) // 4, 1)
+        logs = np.log10(shares.columns.to_numpy(dtype=float))
+        shares = shares.to_numpy(dtype=float)
+        quarter = max(len(shares) // 4, 1)
         early = np.nanmean(shares[:quarter], axis=0) @ logs
         late = np.nanmean(shares[-quarter:], axis=0) @ logs
         out.append({'run_dir': run_dir, 'drift': float(late - early)})
