@@ -1,6 +1,7 @@
 r"""The claims page: each claim of LRRL's paper, its verdict at this scale and the evidence.
 
   python -m lrrl.claims [--runs_root=results/runs] [--out=results/claims] [--noreports] [--noarchive]
+                       [--report_sweeps=claim2_minatar_dqn_10seeds]
                        [--seeds=0-4] [--claims_dir=configs/claims]
   python -m lrrl.claims --plan [--plan_seeds=10]
 
@@ -53,6 +54,12 @@ flags.DEFINE_string(
     'as lrrl.launch --seeds): a claim gets its verdict once these runs have finished.',
 )
 flags.DEFINE_bool('reports', True, "Also write each claim sweep's full report (tables and plots).")
+flags.DEFINE_list(
+    'report_sweeps',
+    None,
+    "Rewrite the full reports of only these claim sweeps (comma-separated names), e.g. after a rerun; "
+    'the page is always rebuilt from every sweep. Default: every claim sweep (minutes each).',
+)
 flags.DEFINE_bool('plan', False, 'Print the seeds each comparison needs (from the runs found); write nothing.')
 flags.DEFINE_integer('plan_seeds', None, "Seeds per cell the plan sizes (default: campaign.toml's planned_seeds).")
 FLAGS = flags.FLAGS
@@ -78,6 +85,16 @@ def main(argv):
         raise errors.ConfigError(f'--final_iterations={FLAGS.final_iterations} is not allowed: it must be >= 1.')
     if FLAGS.plan_seeds is not None and FLAGS.plan_seeds < 2:
         raise errors.ConfigError(f'--plan_seeds={FLAGS.plan_seeds} is not allowed: it must be >= 2.')
+    if FLAGS.report_sweeps is not None:
+        unknown = sorted(set(FLAGS.report_sweeps) - set(page.report_sweeps(campaign)))
+        if unknown or not FLAGS.report_sweeps:
+            raise errors.ConfigError(
+                f'--report_sweeps={",".join(FLAGS.report_sweeps)} is not allowed: '
+                f'{", ".join(unknown) or "no sweep"} is not a claim sweep; '
+                f'allowed: {", ".join(sorted(page.report_sweeps(campaign)))}.'
+            )
+        if not FLAGS.reports:
+            raise errors.ConfigError('--report_sweeps is not allowed with --noreports: it names reports to write.')
     seeds = spec.parse_seeds_flag(FLAGS.seeds) if FLAGS.seeds else None
     planned = plan.planned_runs(campaign.sweeps, FLAGS.runs_root, seeds)
     store = runs.RunStore(FLAGS.runs_root, archive_root, planned=planned)
@@ -97,6 +114,7 @@ def main(argv):
         FLAGS.final_iterations,
         with_reports=FLAGS.reports,
         log=log,
+        report_only=FLAGS.report_sweeps,
     )
     log(f'wrote {len(written)} files; the page: {os.path.join(FLAGS.out, "CLAIMS.md")}')
 

@@ -40,9 +40,9 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (22 of 527 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
+        'running (22 of 552 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
         'claim2_minatar_dqn, claim4_minatar_optimizers, claim7_cartpole_bandits_10seeds, claim1_cartpole_dqn, '
-        'claim7_cartpole_sensitivity, claim7_minatar_sensitivity, claim7_cartpole_wide_set)' in lines['| 5']
+        'claim7_cartpole_sensitivity, claim7_minatar_sensitivity, claim7_cartpole_wide_set_10seeds)' in lines['| 5']
     ), lines['| 5']
     # Claim 7's which-bandit question reads that sweep too, but no question has all its sweeps' runs.
     for number in ('2', '3', '4', '6', '7', '8'):
@@ -65,7 +65,20 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     assert len(records) == 22
     assert json.loads(records[0].read_text())['run'].startswith('claim1_cartpole_dqn_10seeds/')
     shutil.rmtree(runs_root)
-    from_archive = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--bootstrap_reps=200')
+    # --report_sweeps rewrites only the reports it names; the page is built from every sweep.
+    shutil.rmtree(report)
+    other = run_cli(
+        'lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--report_sweeps=claim1_acrobot_dqn_10seeds'
+    )
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert not report.exists() and (out / 'CLAIMS.md').read_text() == page
+    from_archive = run_cli(
+        'lrrl.claims',
+        f'--runs_root={runs_root}',
+        f'--out={out}',
+        '--bootstrap_reps=200',
+        '--report_sweeps=claim1_cartpole_dqn_10seeds',
+    )
     assert from_archive.returncode == 0, from_archive.stderr[-3000:]
     assert (out / 'CLAIMS.md').read_text() == page
     assert '22 run folders, 22 of them read from their archived records' in (report / 'report.md').read_text()
@@ -125,4 +138,15 @@ def test_bad_seeds_are_a_config_error_and_nothing_is_written(tmp_path):
     (tmp_path / 'runs').mkdir()
     result = run_cli('lrrl.claims', f'--runs_root={tmp_path / "runs"}', f'--out={tmp_path / "out"}', '--seeds=0-x')
     assert result.returncode == 2 and '--seeds=0-x' in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / 'out').exists()
+
+
+def test_report_sweeps_naming_no_claim_sweep_is_refused_before_anything_is_written(tmp_path):
+    (tmp_path / 'runs').mkdir()
+    result = run_cli(
+        'lrrl.claims', f'--runs_root={tmp_path / "runs"}', f'--out={tmp_path / "out"}', '--report_sweeps=claim1_nope'
+    )
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert '--report_sweeps=claim1_nope' in result.stderr and 'claim1_nope is not a claim sweep' in result.stderr
+    assert 'allowed: ' in result.stderr and 'claim1_cartpole_dqn_10seeds' in result.stderr
     assert not (tmp_path / 'out').exists()

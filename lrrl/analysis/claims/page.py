@@ -472,9 +472,12 @@ def report_sweeps(campaign):
     return owners
 
 
-def write_claims(store, campaign, out_dir, reps=2000, seed=0, final_iterations=10, with_reports=True, log=None):
+def write_claims(
+    store, campaign, out_dir, reps=2000, seed=0, final_iterations=10, with_reports=True, log=None, report_only=None
+):
     """Writes ``out_dir/CLAIMS.md`` and, with ``with_reports``, each claim sweep's full report
-    (``lrrl.report``: tables, curves, rates, rliable aggregates) into ``out_dir/claim<N>/<sweep>/``.
+    (``lrrl.report``: tables, curves, rates, rliable aggregates) into ``out_dir/claim<N>/<sweep>/``;
+    ``report_only``: the names of the only sweeps whose reports are rewritten (all when None).
 
     ``reps``, ``seed``: the reports' bootstrap (rliable, for IQM and profiles). Returns the paths written.
     """
@@ -483,6 +486,8 @@ def write_claims(store, campaign, out_dir, reps=2000, seed=0, final_iterations=1
     written = []
     if with_reports:
         for sweep, number in report_sweeps(campaign).items():
+            if report_only is not None and sweep not in report_only:
+                continue
             target = os.path.join(out_dir, f'claim{number}', sweep)
             paths = store.write_report(sweep, target, reps, seed, final_iterations)
             if paths:
