@@ -68,6 +68,12 @@ flags.DEFINE_string(
 )
 flags.DEFINE_integer('block_steps', 2000, 'Training steps per A/B block (whole episodes, at least this many).')
 flags.DEFINE_integer('rounds', 5, 'A/B rounds: each variant runs one block per round.')
+flags.DEFINE_bool(
+    'stock_copy',
+    True,
+    "Also time a second copy of stock Dopamine (an A/A control: the bench's own resolution); "
+    '--nostock_copy saves a quarter of the throughput part.',
+)
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer(
     'min_replay_history', 1000, 'Replay agents: warm-up before gradient updates start (Atari default 20000).'
@@ -110,6 +116,7 @@ def settings_from_flags():
         environment_episodes=FLAGS.environment_episodes,
         block_steps=FLAGS.block_steps,
         rounds=FLAGS.rounds,
+        stock_copy=FLAGS.stock_copy,
         warmup_steps=FLAGS.warmup_steps,
         min_replay_history=FLAGS.min_replay_history,
         epsilon_decay_period=FLAGS.epsilon_decay_period,

@@ -12,7 +12,11 @@ Five measurements, each for every agent in ``settings.agents``:
    or a MuJoCo task (``settings.env``) on this machine. The variants live in one process,
    each in its own TF graph, and run blocks of training steps in turn,
    ``settings.rounds`` times, so that machine noise hits them all alike; a
-   ratio is taken per round, of wall-clock and of CPU-time rates.
+   ratio is taken per round, of wall-clock and of CPU-time rates. A second
+   stock runner (``settings.stock_copy``, an A/A control) is timed beside
+   them: its ratio to stock, ideally 1, shows how small a difference the
+   bench resolves. A full garbage collection runs before each block, outside
+   the timing (it walks every variant's replay).
 2. Bandit cost: one ``Exp3Bandit`` update + draw for K = 2 … 100 arms, in µs,
    against the wall time of one training episode from (1).
 3. Memory and startup (replay agents): a fresh process per variant and replay
@@ -36,6 +40,7 @@ correctness. Progress lines go to ``log``.
 """
 
 import dataclasses
+import gc
 import importlib.metadata
 import os
 import platform
@@ -76,6 +81,7 @@ class BenchSettings:
     environment_games: tuple = ()
     environment_episodes: int = 200
     seed: int = 0
+    stock_copy: bool = True
 
 
 def bench_settings(
@@ -183,7 +189,7 @@ LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 def measure_throughput(base_dir, settings, agent, log=_silent):
     import tensorflow as tf
 
-    names = variants.variants_of(agent)
+    names = variants.throughput_variants(agent, settings.stock_copy)
     runners = {}
     for variant in names:
         graph = tf.Graph()
@@ -208,6 +214,9 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
     for r in range(settings.rounds):
         order = names if r % 2 == 0 else names[::-1]
         for variant in order:
+            # A full collection walks every object of the process (all variants' replays: about 0.5 s on
+            # MinAtar) and falls in whichever block crosses its threshold: run it between blocks instead.
+            gc.collect()
             steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], settings.block_steps)
             block_steps[variant].append(steps)
             rates[variant].append(steps / seconds)
@@ -534,7 +543,7 @@ def _throughput_lines(agent, t, settings, device):
         '| variant | agent steps/s (median, min–max) | ratio to stock per round (median, min–max) |' + cpu_columns,
         '|---|---|---|' + ('---|---|' if cpu else ''),
     ]
-    for variant in variants.variants_of(agent):
+    for variant in t['steps_per_second']:
         rates = np.asarray(t['steps_per_second'][variant])
         median, low, high = _spread(rates)
         ratio = _spread(rates / stock)
@@ -547,6 +556,14 @@ def _throughput_lines(agent, t, settings, device):
             cpu_ratio = _spread(cpu_rates / np.asarray(cpu['stock']))
             line += f' {_overall_rate(t, variant):.1f} | {cpu_ratio[0]:.3f} ({cpu_ratio[1]:.3f}–{cpu_ratio[2]:.3f}) |'
         lines.append(line)
+    if variants.STOCK_COPY in t['steps_per_second'] and cpu:
+        control = _spread(np.asarray(cpu[variants.STOCK_COPY]) / np.asarray(cpu['stock']))
+        lines += [
+            '',
+            f'A/A control: a second copy of stock, doing the same work, has a CPU ratio to stock of '
+            f'{control[0]:.3f} (median; {control[1]:.3f}–{control[2]:.3f} per round). A harness ratio tells '
+            f'a cost apart from the bench\'s own noise only where it lies further from 1 than that.',
+        ]
     episode = float(np.median(t['episode_seconds']))
     lines += ['', f'One {settings.game} training episode took {episode:.3f} s (median, LRRL variant).', '']
     if agent in AGENT_NOTES:

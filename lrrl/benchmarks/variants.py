@@ -90,8 +90,12 @@ LRRL_FILES = {agent: 'methods/lrrl_k5.gin' for agent in AGENT_SETUPS} | {'ppo': 
 EXTRA_VARIANTS = {'ppo': ('lrrl_preprocessing',)}
 _PPO_PREPROCESSING_OFF = ['LRRLPPOAgent.normalize_observations = False', 'LRRLPPOAgent.normalize_rewards = False']
 VARIANT_BINDINGS = {'ppo': {'fixed': _PPO_PREPROCESSING_OFF, 'lrrl': _PPO_PREPROCESSING_OFF}}
+# A second stock runner, built and timed beside the first (the throughput part's A/A control): the
+# spread of its ratio to stock is how small a difference the bench can tell from its own noise.
+STOCK_COPY = 'stock_copy'
 LABELS = {
     'stock': 'stock Dopamine {agent}',
+    STOCK_COPY: 'stock Dopamine {agent}, a second copy (A/A control)',
     'fixed': 'harness, fixed rate',
     'lrrl': 'harness, LRRL over K(5)',
     'lrrl_preprocessing': 'harness, LRRL over K(5), with PPO preprocessing',
@@ -106,6 +110,16 @@ def as_shipped(agent):
 def variants_of(agent):
     """The variants the bench compares for ``agent``."""
     return VARIANTS + EXTRA_VARIANTS.get(agent, ())
+
+
+def throughput_variants(agent, stock_copy=True):
+    """The throughput part's variants in building and timing order: stock, (its copy,) then the harness's.
+
+    The copy sits second, among the harness's variants: with the part's forward and
+    reverse rounds, it shares their positions, not stock's.
+    """
+    first, *rest = variants_of(agent)
+    return (first,) + ((STOCK_COPY,) if stock_copy else ()) + tuple(rest)
 
 
 def label(variant, agent):
@@ -172,12 +186,14 @@ def build_runner(
     """A runner of one variant (TF agents: in the current default graph); ``game`` is a MuJoCo task for PPO."""
     validation.require(env in ENVIRONMENTS, 'env', env, f'one of {ENVIRONMENTS}')
     validation.require(agent in AGENT_FILES[env], 'agent', agent, f'one of {tuple(AGENT_FILES[env])} on {env}')
-    validation.require(variant in variants_of(agent), 'variant', variant, f'one of {variants_of(agent)}')
+    allowed = throughput_variants(agent)
+    validation.require(variant in allowed, 'variant', variant, f'one of {allowed}')
+    stock = variant in ('stock', STOCK_COPY)
     from lrrl.control import controllers
     from lrrl.experiment import checks
     from lrrl.experiment import runner as runner_lib
 
-    if variant == 'stock' and agent == 'ppo':
+    if stock and agent == 'ppo':
         # Dopamine's continuous runner registers gin configurables on import: before the config is parsed and locked.
         from dopamine.continuous_domains import run_experiment  # noqa: F401
 
@@ -190,7 +206,7 @@ def build_runner(
         + list(extra_bindings)
     )
     controller = checks.parse_config(files, bindings)
-    if variant != 'stock':
+    if not stock:
         return runner_lib.create_runner(base_dir, seed=SEED, learning_rate_controller=controller)
     assert isinstance(controller, controllers.FixedLearningRate)
     if agent == 'ppo':

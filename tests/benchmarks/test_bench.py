@@ -1,5 +1,6 @@
 """The benchmark command runs and writes its report (no timing is asserted)."""
 
+import dataclasses
 import json
 import os
 
@@ -182,7 +183,7 @@ def test_ppo_bench_measures_every_variant_and_the_task_alone(tmp_path):
     lines = []
     results = throughput.run(settings, skip=('memory', 'scaling', 'bandit'), command='bench test', log=lines.append)
     measured = results['throughput']['ppo']
-    assert set(measured['steps_per_second']) == {'stock', 'fixed', 'lrrl', 'lrrl_preprocessing'}
+    assert set(measured['steps_per_second']) == {'stock', 'stock_copy', 'fixed', 'lrrl', 'lrrl_preprocessing'}
     assert all(len(r) == 1 and r[0] > 0 for r in measured['steps_per_cpu_second'].values())
     assert all(len(s) == 1 and s[0] >= 50 for s in measured['block_steps'].values())
     assert measured['update_period'] == 2048 and measured['minibatches_per_update'] == 10 * 2048 // 64
@@ -294,9 +295,22 @@ def test_the_jax_bench_measures_every_variant_on_cartpole(tmp_path):
     assert settings.game == 'CartPole' and settings.environment_games == ('CartPole',)
     results = throughput.run(settings, skip=('memory', 'scaling', 'bandit'), command='bench test')
     measured = results['throughput']['jax_dqn']
-    assert set(measured['steps_per_cpu_second']) == {'stock', 'fixed', 'lrrl'}
+    assert list(measured['steps_per_cpu_second']) == ['stock', 'stock_copy', 'fixed', 'lrrl']
     assert all(len(r) == 1 and r[0] > 0 for r in measured['steps_per_cpu_second'].values())
+    # The A/A control does stock's work: the same seeds, so the same episodes to the step.
+    assert measured['block_steps']['stock_copy'] == measured['block_steps']['stock']
     text = throughput.report(results, settings)
-    for row in ('| stock Dopamine JAX DQN |', '| harness, fixed rate |', '| harness, LRRL over K(5) |'):
+    for row in (
+        '| stock Dopamine JAX DQN |',
+        '| stock Dopamine JAX DQN, a second copy (A/A control) |',
+        '| harness, fixed rate |',
+        '| harness, LRRL over K(5) |',
+    ):
         assert row in text
+    assert 'A/A control: a second copy of stock, doing the same work, has a CPU ratio to stock of ' in text
+    # Without the control: three variants, no A/A line.
+    without = dataclasses.replace(settings, stock_copy=False, environment_games=())
+    plain = throughput.run(without, skip=('memory', 'scaling', 'bandit', 'environment'), command='bench test')
+    assert list(plain['throughput']['jax_dqn']['steps_per_cpu_second']) == ['stock', 'fixed', 'lrrl']
+    assert 'A/A control' not in throughput.report(plain, without)
     assert results['environment']['CartPole']['episodes'] == 2
