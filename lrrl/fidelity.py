@@ -1,6 +1,8 @@
 r"""Do two agents of one sweep train alike, within a margin fixed in advance? python -m lrrl.fidelity
 
   python -m lrrl.fidelity --runs=runs/fidelity_cartpole_jax_tf --out=results/jax/fidelity_cartpole.md
+  # on a clone without the run folders: their archived records (lrrl.launch --archive_root)
+  python -m lrrl.fidelity --runs=runs/fidelity_cartpole_jax_tf --archive_root=results/jax/archive ...
 
 Reads the finished runs under ``--runs`` and compares the cells ``--candidate``
 and ``--reference`` of the axis ``--axis`` (its launcher label) on the final
@@ -21,9 +23,17 @@ from absl import flags
 from lrrl import atomic
 from lrrl import cli
 from lrrl import errors
+from lrrl.analysis import loading
 from lrrl.benchmarks import fidelity
 
 flags.DEFINE_multi_string('runs', [], 'Folder(s) holding the sweep\'s run folders.')
+flags.DEFINE_string(
+    'archive_root',
+    None,
+    "Also read the archived records of --sweep's runs here (lrrl.launch --archive_root) for runs whose "
+    'folders under --runs are gone.',
+)
+flags.DEFINE_string('sweep', 'fidelity_cartpole_jax_tf', 'The sweep whose archived records --archive_root holds.')
 flags.DEFINE_string('out', None, 'Write the Markdown table here (and the numbers as JSON beside it).')
 flags.DEFINE_string('axis', 'agent', 'The sweep axis whose cells are compared.')
 flags.DEFINE_string('reference', 'tf_dqn', 'The reference cell (its label on --axis).')
@@ -43,19 +53,30 @@ def main(argv):
     del argv
     if not FLAGS.runs:
         raise errors.ConfigError('--runs is required: the folder of the sweep\'s run folders.')
+    if FLAGS.archive_root and not os.path.isdir(FLAGS.archive_root):
+        raise errors.ConfigError(f'--archive_root={FLAGS.archive_root}: no such folder.')
+    archived, runs = (), FLAGS.runs
+    if FLAGS.archive_root:
+        # The records name their runs under the folder that holds the sweep's folder (runs/<sweep>/...).
+        runs_root = os.path.dirname(os.path.normpath(FLAGS.runs[0]))
+        archived = loading.archived_runs(FLAGS.archive_root, runs_root, FLAGS.sweep)
+        if not archived:
+            raise errors.ConfigError(f'--archive_root={FLAGS.archive_root} holds no record of --sweep={FLAGS.sweep}.')
+        runs = [r for r in FLAGS.runs if os.path.isdir(r)]
     if not FLAGS.margin > 0:
         raise errors.ConfigError(f'--margin={FLAGS.margin} is not allowed: it must be > 0.')
     if not 0 < FLAGS.confidence < 1:
         raise errors.ConfigError(f'--confidence={FLAGS.confidence} is not allowed: it must be in (0, 1).')
     try:
         result = fidelity.compare(
-            FLAGS.runs,
+            runs,
             FLAGS.axis,
             FLAGS.reference,
             FLAGS.candidate,
             FLAGS.margin,
             FLAGS.confidence,
             FLAGS.final_iterations,
+            archived,
         )
     except ValueError as e:
         raise errors.ConfigError(str(e)) from None

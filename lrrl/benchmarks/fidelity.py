@@ -19,6 +19,8 @@ a few seeds, bimodal CartPole-like scores included, ``tests/analysis/test_small_
 measures; a percentile bootstrap does not hold it at that size.
 """
 
+import numpy as np
+
 from lrrl.analysis import loading
 from lrrl.analysis import scores as scores_lib
 from lrrl.analysis import small_sample
@@ -39,12 +41,22 @@ def verdict(low, high, margin):
     return 'not shown'
 
 
-def compare(runs, axis, reference, candidate, margin, confidence=0.95, final_iterations=scores_lib.FINAL_ITERATIONS):
+def compare(
+    runs,
+    axis,
+    reference,
+    candidate,
+    margin,
+    confidence=0.95,
+    final_iterations=scores_lib.FINAL_ITERATIONS,
+    archived=(),
+):
     """The check on the finished runs under ``runs`` whose ``axis`` label is ``reference`` or ``candidate``.
 
+    ``archived``: records of runs whose folders are gone (``loading.archived_runs``), read as if found.
     Returns a dict: the cells' scores per seed and, per score, the difference, its interval and the verdict.
     """
-    tables = loading.load_runs(runs)
+    tables = loading.load_runs(runs, archived)
     column = axis if axis in tables.runs.columns else f'label:{axis}'
     if column not in tables.runs.columns:
         raise ValueError(f'no run under {runs} has the label {axis!r}.')
@@ -69,6 +81,13 @@ def compare(runs, axis, reference, candidate, margin, confidence=0.95, final_ite
             'dof': welch.df,
             'half_width': (welch.high - welch.low) / 2,
             'verdict': verdict(welch.low, welch.high, margin),
+            # What a rerun would need to show equivalence with power 0.8 if the agents were alike.
+            'equivalence_seeds_needed': small_sample.equivalence_seeds_needed(
+                float(np.std(cells[candidate][score], ddof=1)),
+                float(np.std(cells[reference][score], ddof=1)),
+                margin,
+                confidence,
+            ),
         }
     return {
         'axis': axis,
@@ -115,16 +134,21 @@ def report_text(result, command, scale):
     lines += [
         '',
         f'| score | difference of means | {level} Welch interval | half-width | '
-        f'verdict (margin ±{result["margin"]:g}) |',
-        '|---|---|---|---|---|',
+        f'verdict (margin ±{result["margin"]:g}) | seeds a cell to show equivalence, power 0.8 |',
+        '|---|---|---|---|---|---|',
     ]
     for score in COMPARED_SCORES:
         c = result['comparisons'][score]
+        needed = c.get('equivalence_seeds_needed')
         lines.append(
             f'| {names[score]} | {c["difference"]:+.1f} | [{c["low"]:+.1f}, {c["high"]:+.1f}] | '
-            f'{c["half_width"]:.1f} | **{c["verdict"]}** |'
+            f'{c["half_width"]:.1f} | **{c["verdict"]}** | {needed if needed else "more than 10,000"} |'
         )
     lines += [
+        '',
+        'Seeds to show equivalence: the fewest seeds per cell at which, if the agents trained alike (a '
+        'true difference of 0) with these cells\' spreads, the interval would lie inside the margin with '
+        'probability 0.8 (lrrl.analysis.small_sample.equivalence_seeds_needed).',
         '',
         f'Final return: mean training return over the last {result["final_iterations"]} iterations; AUC: mean '
         'training return over all iterations (lrrl/analysis/scores.py).',

@@ -179,6 +179,27 @@ def test_the_detectable_difference_is_found_with_the_stated_power():
     assert small_sample.seeds_needed(20.0, 40.0, effect / 2) > 30
 
 
+def test_equivalence_seeds_give_the_stated_power_when_the_agents_are_alike():
+    """At the seeds it names, two cells with the same mean land inside the margin 80% of the time."""
+    rng = np.random.default_rng(5)
+    n = small_sample.equivalence_seeds_needed(66.0, 66.0, 25.0)
+    # More than the seeds at which the interval's half-width alone reaches the margin (about 56).
+    assert 130 < n < 160
+
+    def share_inside(seeds, trials=2000):
+        x, y = rng.normal(100.0, 66.0, (2, trials, seeds))
+        inside = 0
+        for a, b in zip(x, y):
+            interval = small_sample.welch(a, b)
+            inside += -25.0 < interval.low and interval.high < 25.0
+        return inside / trials
+
+    assert share_inside(n) == pytest.approx(0.8, abs=0.03)
+    assert share_inside(n // 2) < 0.45
+    assert small_sample.equivalence_seeds_needed(66.0, 66.0, 0.0) is None
+    assert small_sample.equivalence_seeds_needed(66.0, 66.0, 0.01, most=50) is None
+
+
 def test_a_share_of_successful_runs_needs_large_gaps_at_10_seeds():
     gap = small_sample.detectable_share_difference(0.3, 10)
     assert 0.4 < gap < 0.65

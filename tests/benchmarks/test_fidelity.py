@@ -44,3 +44,39 @@ def test_compare_reads_the_finished_runs_of_each_cell(cartpole_runs):
     assert comparison['verdict'] == fidelity.verdict(comparison['low'], comparison['high'], 25.0)
     text = fidelity.report_text(result, 'python -m lrrl.fidelity ...', 'CartPole, 3 x 300 steps')
     assert '| final return |' in text and 'CartPole, 3 x 300 steps' in text
+    # Beside a verdict: the seeds a rerun would need to show equivalence, from the two cells' spreads.
+    from lrrl.analysis import small_sample
+
+    spreads = [np.std(result['cells'][method_of[c]]['final_return'], ddof=1) for c in ('lrrl', 'fixed')]
+    assert comparison['equivalence_seeds_needed'] == small_sample.equivalence_seeds_needed(*spreads, 25.0)
+    assert 'seeds a cell to show equivalence, power 0.8' in text
+
+
+def test_the_command_reads_archived_records_when_the_run_folders_are_gone(cartpole_runs, tmp_path):
+    """A clone without the run folders regenerates the table from the records lrrl.launch archived."""
+    import json
+    import shutil
+
+    from helpers import run_cli
+
+    from lrrl import run_archive
+    from lrrl.analysis import loading
+
+    sweep = tmp_path / 'runs' / 'toy'
+    shutil.copytree(cartpole_runs, sweep)
+    tables = loading.load_runs([str(sweep)])
+    method_of = {('lrrl' if '/lrrl/' in d else 'fixed'): m for d, m in zip(tables.runs['run_dir'], tables.runs['method'])}
+    command = ['--axis=method', f'--reference={method_of["fixed"]}', f'--candidate={method_of["lrrl"]}']
+    before = run_cli('lrrl.fidelity', f'--runs={sweep}', *command, f'--out={tmp_path / "before.md"}')
+    assert before.returncode == 0, before.stderr[-3000:]
+    assert run_archive.archive_finished([str(sweep)], str(tmp_path / 'runs'), str(tmp_path / 'archive')) == 4
+    shutil.rmtree(sweep)
+    archive = [f'--archive_root={tmp_path / "archive"}', '--sweep=toy']
+    after = run_cli('lrrl.fidelity', f'--runs={sweep}', *archive, *command, f'--out={tmp_path / "after.md"}')
+    assert after.returncode == 0, after.stderr[-3000:]
+    numbers = [json.loads((tmp_path / f'{name}.json').read_text())['comparisons'] for name in ('before', 'after')]
+    assert numbers[0]['final_return']['difference'] == pytest.approx(numbers[1]['final_return']['difference'])
+    assert numbers[0]['auc']['high'] == pytest.approx(numbers[1]['auc']['high'])
+    # A sweep the archive does not hold is refused, naming it.
+    wrong = run_cli('lrrl.fidelity', f'--runs={sweep}', f'--archive_root={tmp_path / "archive"}', '--sweep=nope', *command)
+    assert wrong.returncode == 2 and '--sweep=nope' in wrong.stderr
