@@ -9,7 +9,8 @@ harness's own additions with identical inputs, in one process:
   20 blocks of ``--calls`` calls each, CPU time per call;
 - the harness's per-step hooks (``advance_learning_rate_if_due``, ``write_pending_rate``);
 - what the runner and the agent do at the end of a training episode (the trace row, the
-  controller's feedback), with LRRL over K(5).
+  controller's feedback), with LRRL over K(5);
+- the default bandit's round probe (the TD loss on a replay batch), once per round.
 
   PYTHONPATH=. taskset -c 1 python scripts/jax_harness_cost.py --agent=jax_dqn --env=minatar
   PYTHONPATH=. taskset -c 1 python scripts/jax_harness_cost.py --agent=jax_rainbow --env=cartpole --calls=60
@@ -107,6 +108,18 @@ def main():
         episode = timeit.Timer(lambda: runner._record_training_episode(10, 1.0), timer=time.process_time)
         episode = min(episode.repeat(repeat=5, number=400)) / 400
         print(f'per training episode (LRRL over K(5), CPU, best of 5): trace row and feedback {episode * 1e6:.1f} us')
+        probe = agent._round_probe
+        if probe is not None:
+            # The default bandit scores a round on the TD loss of a replay batch (lrrl/experiment/rate_control.py,
+            # RoundProbe): a new batch and its loss when a round begins, the loss again when it ends.
+            redraw = min(timeit.Timer(probe.redraw, timer=time.process_time).repeat(repeat=5, number=10)) / 10
+            measure = min(timeit.Timer(probe.measure, timer=time.process_time).repeat(repeat=5, number=10)) / 10
+            controller = agent.learning_rate_controller
+            print(
+                f'per bandit round (every {controller.steps_per_round} agent steps at the agent file\'s run length, '
+                f'CPU, best of 5): the round probe on {probe.size} transitions, {redraw * 1e3:.1f} ms to draw and '
+                f'measure, {measure * 1e3:.1f} ms to measure again'
+            )
         steps, _, episodes, cpu = variants.train_steps(runners['stock'], 2000)
         print(
             f'stock, for scale: {cpu / steps * 1e6:.0f} us of CPU per agent step, '
