@@ -127,8 +127,13 @@ def _string_list(where, value):
 
 
 def _seeds(where, value):
+    if isinstance(value, str):
+        return _seed_ranges(f'{where} = {value!r}', value)
     if not isinstance(value, (list, tuple)) or not value:
-        raise SweepError(f'{where} = {value!r} is not allowed: it must be a non-empty list of integers >= 0.')
+        raise SweepError(
+            f'{where} = {value!r} is not allowed: it must be a non-empty list of integers >= 0, '
+            "or ranges as in '0-4' or '0-2,7' (inclusive)."
+        )
     for seed in value:
         if not validation.is_int(seed, 0):
             raise SweepError(f'{where}: seed {seed!r} is not allowed: seeds are integers >= 0.')
@@ -294,16 +299,21 @@ def parse_axis_flag(text):
 
 def parse_seeds_flag(text):
     """``0,1,2`` or ``0-4`` (inclusive) or a mix: ``0-2,7``."""
+    return _seed_ranges(f'--seeds={text}', text)
+
+
+def _seed_ranges(where, text):
+    """Seeds written as ``0,1,2`` or ``0-4`` (inclusive) or a mix (``0-2,7``): the flag's and a sweep file's."""
     seeds = []
     for part in text.split(','):
         part = part.strip()
         match = re.fullmatch(r'(\d+)(?:-(\d+))?', part)
         if not match or (match.group(2) and int(match.group(2)) < int(match.group(1))):
-            raise SweepError(f'--seeds={text}: {part!r} is not allowed: write seeds as 0,1,2 or 0-4 (inclusive).')
+            raise SweepError(f'{where}: {part!r} is not allowed: write seeds as 0,1,2 or 0-4 (inclusive).')
         first = int(match.group(1))
         last = int(match.group(2) or first)
         seeds.extend(range(first, last + 1))
-    return _seeds(f'--seeds={text}', seeds)
+    return _seeds(where, seeds)
 
 
 def combine(sweep, name=None, seeds=None, axes=(), gin_files=()):

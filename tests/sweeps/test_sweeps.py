@@ -196,3 +196,12 @@ def test_launch_skips_a_run_finished_in_the_archive_only_with_the_same_settings(
     assert 'the archive holds this folder with other settings' in other.stdout
     missing = run_cli(*args[:-2], f'--archive_root={tmp_path / "nope"}', '--dry_run', timeout=300)
     assert missing.returncode == 2 and '--archive_root=' in missing.stderr and not runs_root.exists()
+
+
+def test_a_sweep_file_writes_seeds_as_a_list_or_as_ranges(tmp_path):
+    ranged = spec.load_sweep(write(tmp_path, SWEEP.replace('seeds = [0, 1]', 'seeds = "0-2,7"')))
+    assert ranged.seeds == (0, 1, 2, 7)
+    for bad, message in (('"3-1"', "'3-1' is not allowed"), ('"0,0"', 'repeats a seed'), ('[]', 'non-empty list')):
+        with pytest.raises(spec.SweepError, match=message) as raised:
+            spec.load_sweep(write(tmp_path, SWEEP.replace('seeds = [0, 1]', f'seeds = {bad}'), name='bad.toml'))
+        assert 'bad.toml' in str(raised.value)
