@@ -72,7 +72,7 @@ flags.DEFINE_bool(
     'stock_copy',
     True,
     "Also time a second copy of stock Dopamine (an A/A control: the bench's own resolution); "
-    '--nostock_copy saves a quarter of the throughput part.',
+    '--nostock_copy saves that variant\'s share of the throughput part.',
 )
 flags.DEFINE_integer('warmup_steps', 2000, 'Training steps per variant before measuring (replay fills, graphs warm).')
 flags.DEFINE_integer(
