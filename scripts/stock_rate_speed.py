@@ -14,12 +14,13 @@ own agent.
 """
 
 import argparse
-import gc
 import os
-import statistics
 import tempfile
 
+import numpy as np
+
 import lrrl  # noqa: F401  (compatibility fixes before TensorFlow)
+from lrrl.benchmarks import throughput
 from lrrl.benchmarks import variants
 
 
@@ -39,44 +40,35 @@ def main():
         parser.error(f'--rates={args.rates} is not allowed: give two or more positive rates.')
     game = variants.DEFAULT_GAMES[args.env]
     base = tempfile.mkdtemp()
-    runners = []
+    runners = {}
     for i, rate in enumerate(rates):
         with tf.Graph().as_default():
-            runners.append(
-                variants.build_runner(
-                    'stock',
-                    args.agent,
-                    os.path.join(base, str(i)),
-                    game,
-                    10000,
-                    1000,
-                    args.env,
-                    1000 if args.env != 'cartpole' else None,
-                    extra_bindings=[f'FixedLearningRate.rate = {rate!r}'],
-                )
+            runners[f'runner {i} (rate {rate:g})'] = variants.build_runner(
+                'stock',
+                args.agent,
+                os.path.join(base, str(i)),
+                game,
+                10000,
+                1000,
+                args.env,
+                1000 if args.env != 'cartpole' else None,
+                extra_bindings=[f'FixedLearningRate.rate = {rate!r}'],
             )
-    for runner in runners:
+    for runner in runners.values():
         variants.train_steps(runner, args.warmup_steps)
-    steps, cpu, ratios = [0] * len(rates), [0.0] * len(rates), [[] for _ in rates]
-    order = list(range(len(rates)))
-    for r in range(args.rounds):
-        rate_now = [0.0] * len(rates)
-        for i in order if r % 2 == 0 else order[::-1]:
-            gc.collect()
-            done, _, _, seconds = variants.train_steps(runners[i], args.block_steps)
-            steps[i] += done
-            cpu[i] += seconds
-            rate_now[i] = done / seconds
-        for i in order:
-            ratios[i].append(rate_now[i] / rate_now[0])
+    # The bench's own timing loop: forward and reverse rounds, a collection before each block.
+    timed = throughput.time_blocks(runners, args.rounds, args.block_steps)
+    cpu = timed['steps_per_cpu_second']
+    first = np.asarray(cpu[next(iter(runners))])
     print(f'stock {variants.agent_label(args.agent)} on {args.env} {game}, {args.rounds} rounds of >= {args.block_steps} steps')
-    for i, rate in enumerate(rates):
+    for name in runners:
+        steps = np.asarray(timed['block_steps'][name], dtype=float)
+        ratios = np.asarray(cpu[name]) / first
         print(
-            f'runner {i} (rate {rate:g}): {steps[i] / cpu[i]:.1f} agent steps per CPU-second; '
-            f'CPU ratio to runner 0 per round: median {statistics.median(ratios[i]):.3f} '
-            f'({min(ratios[i]):.3f}-{max(ratios[i]):.3f})'
+            f'{name}: {steps.sum() / (steps / np.asarray(cpu[name])).sum():.1f} agent steps per CPU-second; '
+            f'CPU ratio to runner 0 per round: median {np.median(ratios):.3f} ({ratios.min():.3f}-{ratios.max():.3f})'
         )
-    for runner in runners:
+    for runner in runners.values():
         variants.close(runner)
 
 

@@ -237,19 +237,12 @@ def seeds_needed(sd_x, sd_y, effect, alpha=0.05, power=0.8, most=10_000):
 def equivalence_seeds_needed(sd_x, sd_y, margin, level=0.95, power=0.8, most=10_000):
     """The fewest seeds per cell (both alike) at which, if the true difference of means is 0, the
     ``level`` Welch interval of the difference lies inside ±``margin`` with probability ``power``
-    (two one-sided tests): ``(t_{(1+level)/2} + t_{(1+power)/2}) * se <= margin``. The observed
-    difference must fit inside the margin beside the interval's half-width, so this is more than
-    the seeds at which the half-width alone reaches the margin. None past ``most``.
+    (two one-sided tests). That needs ``(t_{(1+level)/2} + t_{(1+power)/2}) * se <= margin``: the
+    observed difference has to fit inside the margin beside the interval's half-width. It is
+    ``seeds_needed`` for an effect of ``margin`` at alpha ``1 - level`` and power ``(1 + power) / 2``.
+    None past ``most``.
     """
-    if not margin > 0:
-        return None
-    var_x, var_y = sd_x**2, sd_y**2
-    for n in range(2, most + 1):
-        se = math.sqrt((var_x + var_y) / n)
-        df = _welch_df(var_x, n, var_y, n) if var_x + var_y > 0 else 2 * n - 2
-        if (stats.t.ppf((1 + level) / 2, df) + stats.t.ppf((1 + power) / 2, df)) * se <= margin:
-            return n
-    return None
+    return seeds_needed(sd_x, sd_y, margin, alpha=1 - level, power=(1 + power) / 2, most=most)
 
 
 def detectable_share_difference(share, n, alpha=0.05, power=0.8):

@@ -186,6 +186,35 @@ def _silent(line):
 LAUNCH_TIME_ENV = 'LRRL_BENCH_LAUNCH_TIME'
 
 
+def time_blocks(runners, rounds, block_steps, log=_silent):
+    """Times ``runners`` (``{name: runner}``, each warmed up) in blocks of ``block_steps`` training
+    steps (whole episodes), in turn, ``rounds`` times: forward order in even rounds, reverse in odd
+    ones, a full garbage collection before each block, outside the timing. Returns, per name, lists
+    over rounds: ``block_steps``, ``steps_per_second`` (wall), ``steps_per_cpu_second`` and
+    ``episode_seconds`` (wall seconds per episode).
+    """
+    names = list(runners)
+    timed = {key: {v: [] for v in names} for key in ('block_steps', 'steps_per_second', 'steps_per_cpu_second', 'episode_seconds')}
+    for r in range(rounds):
+        for variant in names if r % 2 == 0 else names[::-1]:
+            # A full collection walks every object of the process (all variants' replays: about 0.5 s on
+            # MinAtar) and falls in whichever block crosses its threshold: run it between blocks instead.
+            gc.collect()
+            steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], block_steps)
+            timed['block_steps'][variant].append(steps)
+            timed['steps_per_second'][variant].append(steps / seconds)
+            timed['steps_per_cpu_second'][variant].append(steps / cpu_seconds)
+            timed['episode_seconds'][variant].append(seconds / max(episodes, 1))
+        log(
+            f'round {r + 1}/{rounds}: '
+            + ', '.join(
+                f'{v} {timed["steps_per_second"][v][-1]:.1f} steps/s ({timed["steps_per_cpu_second"][v][-1]:.1f} per CPU-s)'
+                for v in names
+            ),
+        )
+    return timed
+
+
 def measure_throughput(base_dir, settings, agent, log=_silent):
     import tensorflow as tf
 
@@ -207,32 +236,13 @@ def measure_throughput(base_dir, settings, agent, log=_silent):
     for variant, runner in runners.items():
         variants.train_steps(runner, settings.warmup_steps)
         log(f'{agent}: warmed up {variant}')
-    block_steps = {v: [] for v in names}
-    rates = {v: [] for v in names}
-    cpu_rates = {v: [] for v in names}
-    episode_seconds = []
-    for r in range(settings.rounds):
-        order = names if r % 2 == 0 else names[::-1]
-        for variant in order:
-            # A full collection walks every object of the process (all variants' replays: about 0.5 s on
-            # MinAtar) and falls in whichever block crosses its threshold: run it between blocks instead.
-            gc.collect()
-            steps, seconds, episodes, cpu_seconds = variants.train_steps(runners[variant], settings.block_steps)
-            block_steps[variant].append(steps)
-            rates[variant].append(steps / seconds)
-            cpu_rates[variant].append(steps / cpu_seconds)
-            if variant == 'lrrl':
-                episode_seconds.append(seconds / max(episodes, 1))
-        log(
-            f'{agent} round {r + 1}/{settings.rounds}: '
-            + ', '.join(f'{v} {rates[v][-1]:.1f} steps/s ({cpu_rates[v][-1]:.1f} per CPU-s)' for v in names)
-        )
+    timed = time_blocks(runners, settings.rounds, settings.block_steps, lambda line: log(f'{agent} {line}'))
     stock = runners['stock']._agent
     result = {
-        'block_steps': block_steps,
-        'steps_per_second': rates,
-        'steps_per_cpu_second': cpu_rates,
-        'episode_seconds': episode_seconds,
+        'block_steps': timed['block_steps'],
+        'steps_per_second': timed['steps_per_second'],
+        'steps_per_cpu_second': timed['steps_per_cpu_second'],
+        'episode_seconds': timed['episode_seconds']['lrrl'],
         'update_period': stock.update_period,
         'run_agent_steps': _configured_run_steps(settings.env, agent),
     }
