@@ -228,6 +228,10 @@ def test_the_shipped_claim_files_load_and_name_cells_of_their_sweeps():
     # The DQN setups read their reruns (10 seeds, today's default); IQN its first campaign.
     assert one.sweeps == ('claim1_cartpole_dqn_10seeds', 'claim1_acrobot_dqn_10seeds', 'claim1_cartpole_iqn')
     assert sum(p.in_verdict for s in one.setups for p in s.parts) == 12
+    # Claim 2: Breakout read from its rerun, Seaquest still from the first campaign's sweep.
+    breakout, seaquest = campaign.claim(2).setups
+    assert (breakout.sweeps, breakout.games) == (('claim2_minatar_dqn_10seeds',), ())
+    assert (seaquest.sweeps, seaquest.games) == (('claim2_minatar_dqn',), ('Seaquest-MinAtar',))
     assert campaign.random_score('Breakout-MinAtar') == pytest.approx(0.5)  # from lrrl/data
     assert campaign.claim(5).sources[0].claims == (2, 4)
 
@@ -360,11 +364,11 @@ RETURNS = {  # final returns per seed, a cell per method
 }
 
 
-def _archive(archive_root, sweep, method, seed, final, config='x', provenance=None):
+def _archive(archive_root, sweep, method, seed, final, config='x', provenance=None, game='CartPole'):
     settings = {
         'sweep': sweep,
         'agent': 'dqn',
-        'game': 'CartPole',
+        'game': game,
         'method': method,
         'seed': seed,
         'controller': 'FixedLearningRate' if method.startswith('fixed') else 'BanditLearningRate',
@@ -376,10 +380,11 @@ def _archive(archive_root, sweep, method, seed, final, config='x', provenance=No
         'finished': True,
         **(provenance or {}),
     }
-    run_settings = {'sweep': sweep, 'labels': {'method': method}, 'seed': seed, 'gin_files': [], 'gin_bindings': []}
+    labels = {'method': method} if game == 'CartPole' else {'game': game, 'method': method}
+    run_settings = {'sweep': sweep, 'labels': labels, 'seed': seed, 'gin_files': [], 'gin_bindings': []}
     rows = [(0, final / 2, 3, np.nan), (1, final, 3, np.nan)]
     record = run_archive.make_record(
-        f'{sweep}/{method}/seed_{seed}',
+        f'{sweep}/' + ('' if game == 'CartPole' else f'{game}/') + f'{method}/seed_{seed}',
         run_settings,
         settings,
         ('iteration', 'train_return', 'train_episodes', 'eval_return'),
@@ -451,6 +456,39 @@ def test_switching_a_claim_to_a_rerun_sweep_is_an_edit_of_its_file(tmp_path, con
     assert built['judged'][1]['setups'][0]['games']['CartPole']['summary']['lrrl'][judging.PRIMARY][0] == pytest.approx(
         165.0
     )
+
+
+def test_a_game_rerun_under_a_new_sweep_and_one_left_on_the_old_are_two_setups(tmp_path, configs):
+    """Claim 2's case: Breakout rerun on 10 seeds, Seaquest still read from the first campaign."""
+    configs('claims/campaign.toml', CAMPAIGN.replace('CartPole = 22.0', 'CartPole = 22.0\nAcrobot = -500.0'))
+    for method, values in RETURNS.items():
+        for seed, value in enumerate(values):
+            for game in ('CartPole', 'Acrobot'):  # the old sweep ran both games
+                _archive(str(tmp_path / 'archive'), 'toy', method, seed, value - 1000, config=None, game=game)
+            _archive(
+                str(tmp_path / 'archive'),
+                'toy_10seeds',
+                method,
+                seed,
+                value,
+                provenance={'commit': 'abc', 'behaviour': 1, 'fingerprint': 'f'},
+            )
+    setups = CLAIM.format(sweep='toy').split('[[setups]]')[1]
+    claim = CLAIM.format(sweep='toy_10seeds') + '[[setups]]' + setups.replace(
+        'sweeps = ["toy"]', 'sweeps = ["toy"]\ngames = ["Acrobot"]'
+    ).replace('DQN, CartPole', 'DQN, Acrobot (first campaign)')
+    folder = os.path.dirname(configs('claims/claim1.toml', claim))
+    built, text = _page(tmp_path, claim_files.load_campaign(spec.axis_labels, folder))
+    rerun, old = built['judged'][1]['setups']
+    assert list(rerun['games']) == ['CartPole'] and list(old['games']) == ['Acrobot']
+    assert rerun['games']['CartPole']['summary']['lrrl'][judging.PRIMARY][0] == pytest.approx(160.0)
+    assert old['games']['Acrobot']['summary']['lrrl'][judging.PRIMARY][0] == pytest.approx(160.0 - 1000)
+    assert old['expected_games'] == 1 and old['migrated'] == 20 and rerun['migrated'] == 0
+    # One family over both setups: 2 parts x 2 games.
+    assert len([c for s in (rerun, old) for g in s['games'].values() for c in g['parts'].values()]) == 4
+    bad = claim.replace('games = ["Acrobot"]', 'games = ["Acrobot", "Acrobot"]')
+    with pytest.raises(claim_files.ClaimFileError, match='a game is listed twice'):
+        claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/claim1.toml', bad)))
 
 
 def test_cells_with_records_of_two_code_versions_are_not_pooled_and_the_page_says_so(tmp_path, configs):

@@ -67,6 +67,9 @@ class PartsSetup:
     A cell is named by its ``cell_columns`` of the runs table joined with '/'
     (``method``; ``label:optimizer/method`` for claim 4's two label axes).
     ``share_rate``: the rate whose share of the second half the table shows.
+    ``games``: read only these games (the analysis's names, e.g. "Seaquest-MinAtar"), so
+    that a game rerun under a new sweep and one still read from the old sweep are two
+    setups; empty: every game of the sweeps.
     """
 
     title: str
@@ -75,6 +78,7 @@ class PartsSetup:
     cell_columns: tuple = ('method',)
     share_rate: float = None
     note: str = ''
+    games: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,8 +283,11 @@ def _part(where, table):
 
 
 def _parts_setup(where, table, sweep_axes):
-    _keys(where, table, ('title', 'sweeps', 'parts'), ('cell_columns', 'share_rate', 'note'))
+    _keys(where, table, ('title', 'sweeps', 'parts'), ('cell_columns', 'share_rate', 'note', 'games'))
     sweeps = _texts(where, 'sweeps', table['sweeps'])
+    games = _texts(where, 'games', table.get('games', []), empty=True)
+    if len(set(games)) != len(games):
+        _fail(where, 'games', list(games), 'a game is listed twice')
     columns = _texts(where, 'cell_columns', table.get('cell_columns', ['method']))
     for column in columns:
         if column != 'method' and not column.startswith('label:'):
@@ -304,6 +311,7 @@ def _parts_setup(where, table, sweep_axes):
         cell_columns=columns,
         share_rate=None if share is None else _number(where, 'share_rate', share, low=0),
         note=_text(where, 'note', table.get('note', ''), empty=True),
+        games=games,
     )
 
 

@@ -47,12 +47,17 @@ def scale_text(runs):
     )
 
 
-def _setup_runs(store, setup, final_iterations):
-    """A setup's finished runs with their cell names, pooled by code; None if none exists."""
+def _setup_runs(store, setup, final_iterations, games=()):
+    """A setup's finished runs (of ``games`` only, if given) with their cell names, pooled by code.
+
+    None if the setup's sweeps have no run anywhere.
+    """
     tables = store.tables(setup.sweeps)
     if tables is None:
         return None
     found = runs_lib.run_table(tables, final_iterations, share_rate=setup.share_rate)
+    if games:
+        found = found[found['game'].isin(games)].reset_index(drop=True)
     found['cell'] = runs_lib.cell_names(found, getattr(setup, 'cell_columns', ('method',))).to_numpy()
     found, notes = runs_lib.pool_by_code(found)
     return {'runs': found, 'tables': tables, 'notes': notes}
@@ -80,13 +85,14 @@ def parts_claim(store, campaign, claim, final_iterations):
     """A ``parts`` claim (1-4, 8): per setup, game and part the comparison; Holm over the claim."""
     setups = []
     for setup in claim.setups:
-        loaded = _setup_runs(store, setup, final_iterations)
+        loaded = _setup_runs(store, setup, final_iterations, setup.games)
         if loaded is None:
             continue
         found = loaded['runs']
         # Every game a sweep file plans counts, even one whose runs have not started (the plan
         # names games by their axis label, the runs by the analysis's game name: count them).
-        expected = max([len(store.planned_games(s)) for s in setup.sweeps] + [found['game'].nunique()])
+        planned = [len(store.planned_games(s)) for s in setup.sweeps]
+        expected = len(setup.games) if setup.games else max(planned + [found['game'].nunique()])
         games, rows = {}, []
         for game in sorted(found['game'].dropna().unique()):
             in_game = found[found['game'] == game]
@@ -119,7 +125,8 @@ def parts_claim(store, campaign, claim, final_iterations):
     if not setups:
         return None
     # The family: every comparison in the verdict, over setups and games; each part shown
-    # beside is a family of its own.
+    # beside is a family of its own in each setup (setups differ in agent, bandit or code:
+    # claim 1's DQN and IQN, claim 2's Breakout rerun and Seaquest on the default then).
     rules.judge(
         [
             f['comparison']
@@ -182,9 +189,8 @@ def questions_claim(store, campaign, claim, final_iterations):
         # claim's, whose cells it shares).
         if not all(store.has_runs(sweep) for sweep in setup.sweeps):
             continue
-        loaded = _setup_runs(store, setup, final_iterations)
+        loaded = _setup_runs(store, setup, final_iterations, (setup.game,))
         found = loaded['runs']
-        found = found[found['game'] == setup.game]
         labels = dict(setup.cells)
         reference = found[found['cell'] == labels[setup.reference]]
         rows = []
