@@ -1,10 +1,11 @@
 """The claims page end to end: claim 1's sweep at toy scale through lrrl.launch, then lrrl.claims."""
 
 import json
+import os
 import re
 import shutil
 
-from helpers import run_cli
+from helpers import REPO, run_cli
 
 TOY = [
     '--seeds=0,1',
@@ -127,6 +128,48 @@ def test_claim4_sweep_gives_a_verdict_per_part_and_game(tmp_path):
     section = page[page.index('## Claim 4') :]
     assert '**with Adam, LRRL beats the fixed rate**' in section
     assert '3 iterations x 200 training steps' in section
+
+
+# A number as the page prints it: a sign (ASCII or U+2212), digits with thousands commas, a
+# fraction, an exponent.
+NUMBER = re.compile(r'[-\u2212]?\d[\d,]*(?:\.\d+)?(?:e[-+\u2212]?\d+)?')
+
+
+def _value(text):
+    return float(text.replace(',', '').replace('\u2212', '-'))
+
+
+def _last_digit(text):
+    """One unit in the last printed digit of ``text`` (a number as the page prints it)."""
+    mantissa, _, exponent = text.replace('\u2212', '-').partition('e')
+    decimals = len(mantissa.partition('.')[2])
+    return 10.0 ** (-decimals + (int(exponent) if exponent else 0))
+
+
+def test_the_committed_page_is_what_the_claim_files_and_the_archive_give(tmp_path):
+    """results/claims/CLAIMS.md regenerates from configs/claims/ and the committed archive.
+
+    The text around the numbers must match exactly; each number within one unit of its last
+    printed digit (a float computed on another CPU may round the other way).
+    """
+    committed = os.path.join(REPO, 'results', 'claims')
+    out, runs_root = tmp_path / 'claims', tmp_path / 'runs'
+    shutil.copytree(committed, out)  # the archive, and claim 6's benchmark outputs
+    runs_root.mkdir()
+    result = run_cli('lrrl.claims', f'--runs_root={runs_root}', f'--out={out}', '--noreports')
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(os.path.join(committed, 'CLAIMS.md')) as f:
+        expected = f.read()
+    page = (out / 'CLAIMS.md').read_text()
+    assert NUMBER.split(page) == NUMBER.split(expected), 'the page\'s text differs: regenerate it (docs/claims.md)'
+    found, wanted = NUMBER.findall(page), NUMBER.findall(expected)
+    assert len(found) == len(wanted)
+    far = [
+        (a, b)
+        for a, b in zip(found, wanted)
+        if abs(_value(a) - _value(b)) > 1.01 * max(_last_digit(a), _last_digit(b))
+    ]
+    assert not far, f'numbers that differ from the committed page (regenerated, committed): {far[:10]}'
 
 
 def test_a_missing_runs_root_is_a_config_error_and_nothing_is_written(tmp_path):
