@@ -485,7 +485,9 @@ def test_a_game_rerun_under_a_new_sweep_and_one_left_on_the_old_are_two_setups(t
     assert old['games']['Acrobot']['summary']['lrrl'][judging.PRIMARY][0] == pytest.approx(160.0 - 1000)
     assert old['expected_games'] == 1 and old['migrated'] == 20 and rerun['migrated'] == 0
     # One family over both setups: 2 parts x 2 games.
-    assert len([c for s in (rerun, old) for g in s['games'].values() for c in g['parts'].values()]) == 4
+    assert built['judged'][1]['family'] == 4
+    families = {c['comparison'].family for s in (rerun, old) for g in s['games'].values() for c in g['parts'].values()}
+    assert families == {4}
     bad = claim.replace('games = ["Acrobot"]', 'games = ["Acrobot", "Acrobot"]')
     with pytest.raises(claim_files.ClaimFileError, match='a game is listed twice'):
         claim_files.load_campaign(spec.axis_labels, os.path.dirname(configs('claims/claim1.toml', bad)))
