@@ -162,8 +162,8 @@ def test_the_committed_page_is_what_the_claim_files_and_the_archive_give(tmp_pat
         expected = f.read()
     page = (out / 'CLAIMS.md').read_text()
     assert NUMBER.split(page) == NUMBER.split(expected), 'the page\'s text differs: regenerate it (docs/claims.md)'
+    # Same text around them: the same count of numbers, in order.
     found, wanted = NUMBER.findall(page), NUMBER.findall(expected)
-    assert len(found) == len(wanted)
     far = [
         (a, b)
         for a, b in zip(found, wanted)

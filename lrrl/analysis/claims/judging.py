@@ -89,10 +89,11 @@ def parts_claim(store, campaign, claim, final_iterations):
         if loaded is None:
             continue
         found = loaded['runs']
-        # Every game a sweep file plans counts, even one whose runs have not started (the plan
-        # names games by their axis label, the runs by the analysis's game name: count them).
+        # Every game a sweep file plans counts (or the setup's own games), even one whose runs
+        # have not started (the plan names games by their axis label, the runs by the
+        # analysis's game name: count them).
         planned = [len(store.planned_games(s)) for s in setup.sweeps]
-        expected = len(setup.games) if setup.games else max(planned + [found['game'].nunique()])
+        expected = len(setup.games) or max(planned + [found['game'].nunique()])
         games, rows = {}, []
         for game in sorted(found['game'].dropna().unique()):
             in_game = found[found['game'] == game]
