@@ -417,6 +417,8 @@ def test_the_page_shows_each_verdicts_numbers_and_marks_records_without_a_config
     assert f'**{rules.REPRODUCED} {page.MIGRATED_MARK}**' in line  # 5 uniform records have no configuration
     assert 'margin -13.6' in line and 'Holm p' in line and '[' in line
     assert '5 of these 20 runs are records migrated from report tables' in text
+    assert f'| records from report tables {page.MIGRATED_MARK} |' in text  # the column, and why the mark is there
+    assert f'{page.MIGRATED_MARK} marks a verdict resting on' in text
     assert '150, 155, 160, 165, 170' in text  # every seed's final return beside the interval
 
 
@@ -449,9 +451,8 @@ def test_switching_a_claim_to_a_rerun_sweep_is_an_edit_of_its_file(tmp_path, con
             )
     folder = os.path.dirname(configs('claims/claim1.toml', CLAIM.format(sweep='toy_10seeds')))
     built, text = _page(tmp_path, claim_files.load_campaign(spec.axis_labels, folder))
-    assert built['migrated'][1] == 0 and page.MIGRATED_MARK not in next(
-        l for l in text.splitlines() if l.startswith('| 1 |')
-    )
+    # No record without a configuration is read: no mark, no column and no sentence about them.
+    assert built['migrated'][1] == 0 and page.MIGRATED_MARK not in text
     assert '`toy_10seeds`' in text and '`configs/experiments/toy_10seeds.toml`' in text
     assert built['judged'][1]['setups'][0]['games']['CartPole']['summary']['lrrl'][judging.PRIMARY][0] == pytest.approx(
         165.0

@@ -41,9 +41,9 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (22 of 647 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
+        'running (22 of 677 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
         'claim2_minatar_dqn_10seeds, claim2_minatar_dqn, claim4_minatar_optimizers, claim7_cartpole_bandits_10seeds, '
-        'claim7_cartpole_sensitivity_10seeds, claim7_minatar_sensitivity, claim7_cartpole_wide_set_10seeds)'
+        'claim7_cartpole_sensitivity_10seeds, claim7_minatar_sensitivity_10seeds, claim7_cartpole_wide_set_10seeds)'
         in lines['| 5']
     ), lines['| 5']
     # Claim 7's which-bandit question reads that sweep too, but no question has all its sweeps' runs.

@@ -95,7 +95,7 @@ def _values_text(values):
     return ', '.join(f'{v:.3g}' for v in sorted(values))
 
 
-def _cell_row(cell, s, share_rate):
+def _cell_row(cell, s, share_rate, migrated_column):
     return [
         cell,
         str(s['seeds']),
@@ -105,11 +105,12 @@ def _cell_row(cell, s, share_rate):
         f'{s["success"]:.2f}' if np.isfinite(s['success']) else '-',
         *([f'{s["share_on_rate"]:.2f}' if np.isfinite(s['share_on_rate']) else '-'] if share_rate is not None else []),
         f'{s["final_max_p"]:.2f}' if np.isfinite(s['final_max_p']) else '-',
-        str(s['migrated']) if s['migrated'] else '-',
+        *([str(s['migrated']) if s['migrated'] else '-'] if migrated_column else []),
     ]
 
 
-def _cell_header(share_rate):
+def _cell_header(share_rate, migrated_column):
+    """The cell table's columns; the migrated-records column only where a cell has such records."""
     return [
         'final return [95% CI]',
         'AUC [95% CI]',
@@ -117,7 +118,7 @@ def _cell_header(share_rate):
         'share of runs that succeed',
         *([f'share on {share_rate:g}, 2nd half'] if share_rate is not None else []),
         'max arm p at the end',
-        f'records from report tables {MIGRATED_MARK}',
+        *([f'records from report tables {MIGRATED_MARK}'] if migrated_column else []),
     ]
 
 
@@ -165,8 +166,9 @@ def parts_section(result, owners):
         lines.append(f'Scale: {s["scale"]}. Sweeps: {_sweeps_text(setup, owners)}.\n')
         if setup.note:
             lines.append(setup.note + '\n')
-        rows = [[r['game'], *_cell_row(r['cell'], r, setup.share_rate)] for r in s['rows']]
-        lines.append(_table(['game', 'cell', 'seeds', *_cell_header(setup.share_rate)], rows))
+        migrated = any(r['migrated'] for r in s['rows'])
+        rows = [[r['game'], *_cell_row(r['cell'], r, setup.share_rate, migrated)] for r in s['rows']]
+        lines.append(_table(['game', 'cell', 'seeds', *_cell_header(setup.share_rate, migrated)], rows))
         lines += _notes(s)
         lines.append(
             f"\nParts (final return; x - y with Welch's 95% interval, the exact rank-sum test beside it; "
@@ -216,15 +218,15 @@ def questions_section(result, owners):
             '(Holm within the question).\n'
         )
         rows = []
+        migrated = any(r['summary']['migrated'] for r in q['rows'])
         for r in q['rows']:
             c = r['comparison']
             against = '-'
             if c:
                 against = f'{interval_text(c.estimate, c.low, c.high)}; Holm p {_p(c.adjusted)}: {_short(c)}'
-            rows.append([*_cell_row(r['cell'], r['summary'], setup.share_rate), against])
-        lines.append(
-            _table(['cell', 'seeds', *_cell_header(setup.share_rate), f'difference from {setup.reference}'], rows)
-        )
+            rows.append([*_cell_row(r['cell'], r['summary'], setup.share_rate, migrated), against])
+        header = ['cell', 'seeds', *_cell_header(setup.share_rate, migrated), f'difference from {setup.reference}']
+        lines.append(_table(header, rows))
         lines += _notes(q)
         lines.append('')
     return '\n'.join(lines) + '\n'
@@ -408,9 +410,12 @@ are named per setup: 0-4 on the first campaign (0-2 for IQN), 0-4 and 10-14 on i
 (`*_10seeds`); anything chosen was chosen on other seeds (5-9: the unstable rates; 100-105:
 the default bandit). Final return = mean training
 return over the last {final_iterations} iterations. A cell pools only runs of one code version
-(behaviour and settings fingerprint, `lrrl/provenance.py`). {mark} marks a verdict resting on
-records migrated from report tables (`config: null`: the code that trained them cannot be named).
+(behaviour and settings fingerprint, `lrrl/provenance.py`).{migrated_note}
 """
+
+# Said only while some verdict still rests on such records (their cells are rerun under new sweeps).
+MIGRATED_NOTE = f""" {MIGRATED_MARK} marks a verdict resting on
+records migrated from report tables (`config: null`: the code that trained them cannot be named)."""
 
 
 def page_text(page, campaign, final_iterations):
@@ -423,7 +428,7 @@ def page_text(page, campaign, final_iterations):
             margin=campaign.margin_share,
             alpha=campaign.alpha,
             final_iterations=final_iterations,
-            mark=MIGRATED_MARK,
+            migrated_note=MIGRATED_NOTE if any(page['migrated'].values()) else '',
         )
     ]
     rows = []
