@@ -29,7 +29,7 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     # The CartPole setup finished on the two seeds launched (its file plans ten), the Acrobot and
     # IQN ones have not started: no verdict for the claim yet, the CartPole numbers shown as provisional,
     # and a verdict in the CartPole setup's section.
-    assert '**running (22 of 217 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn)**' in line, line
+    assert '**running (22 of 226 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn_6seeds)**' in line, line
     assert 'provisional: **DQN, CartPole-v0**' in line and 'lrrl_with_0.03 − uniform_with_0.03' in line, line
     # Each verdict line shows the rule's numbers: an interval, the margin of a competitive part,
     # the Holm-adjusted p and, where nothing is shown, what could have been detected.
@@ -41,7 +41,7 @@ def test_claim1_cartpole_sweep_gives_its_setup_a_verdict_and_unstarted_claims_no
     lines = {l.split(' | ')[0]: l for l in page.splitlines() if l.startswith('| ')}
     # Claim 5 reads claims 1, 2, 4 and 7; only claim 1's CartPole sweep has run: no verdict yet.
     assert (
-        'running (22 of 677 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn, '
+        'running (22 of 686 runs finished; not started: claim1_acrobot_dqn_10seeds, claim1_cartpole_iqn_6seeds, '
         'claim2_minatar_dqn_10seeds, claim2_minatar_dqn, claim4_minatar_optimizers, claim7_cartpole_bandits_10seeds, '
         'claim7_cartpole_sensitivity_10seeds, claim7_minatar_sensitivity_10seeds, claim7_cartpole_wide_set_10seeds)'
         in lines['| 5']

@@ -407,7 +407,7 @@ within ±m), m = {margin:.0%} of the reference's gain over a random policy. The 
 claim's verdict are one family, Holm-adjusted at {alpha}. Cell intervals are 95% t intervals
 over seeds (the old page's percentile bootstrap was too narrow at 3-5 seeds). Reported seeds
 are named per setup: 0-4 on the first campaign (0-2 for IQN), 0-4 and 10-14 on its reruns
-(`*_10seeds`); anything chosen was chosen on other seeds (5-9: the unstable rates; 100-105:
+(`*_10seeds`; 0-2 and 10-12 on IQN's, `*_6seeds`); anything chosen was chosen on other seeds (5-9: the unstable rates; 100-105:
 the default bandit). Final return = mean training
 return over the last {final_iterations} iterations. A cell pools only runs of one code version
 (behaviour and settings fingerprint, `lrrl/provenance.py`).{migrated_note}
