@@ -225,8 +225,8 @@ def test_the_shipped_claim_files_load_and_name_cells_of_their_sweeps():
     assert [c.number for c in campaign.claims] == list(range(1, 9))
     assert campaign.margin_share == pytest.approx(0.1) and campaign.alpha == pytest.approx(0.05)
     one = campaign.claim(1)
-    # The DQN setups read their reruns (10 seeds, today's default); IQN its first campaign.
-    assert one.sweeps == ('claim1_cartpole_dqn_10seeds', 'claim1_acrobot_dqn_10seeds', 'claim1_cartpole_iqn')
+    # Every setup reads its rerun with today's default (DQN 10 seeds, IQN 6).
+    assert one.sweeps == ('claim1_cartpole_dqn_10seeds', 'claim1_acrobot_dqn_10seeds', 'claim1_cartpole_iqn_6seeds')
     assert sum(p.in_verdict for s in one.setups for p in s.parts) == 12
     # Claim 2: Breakout read from its rerun, Seaquest still from the first campaign's sweep.
     breakout, seaquest = campaign.claim(2).setups
