@@ -166,7 +166,7 @@ def parts_section(result, owners):
         lines.append(f'Scale: {s["scale"]}. Sweeps: {_sweeps_text(setup, owners)}.\n')
         if setup.note:
             lines.append(setup.note + '\n')
-        migrated = any(r['migrated'] for r in s['rows'])
+        migrated = bool(s['migrated'])  # the count its footnote gives (_notes)
         rows = [[r['game'], *_cell_row(r['cell'], r, setup.share_rate, migrated)] for r in s['rows']]
         lines.append(_table(['game', 'cell', 'seeds', *_cell_header(setup.share_rate, migrated)], rows))
         lines += _notes(s)
@@ -218,7 +218,7 @@ def questions_section(result, owners):
             '(Holm within the question).\n'
         )
         rows = []
-        migrated = any(r['summary']['migrated'] for r in q['rows'])
+        migrated = bool(q['migrated'])
         for r in q['rows']:
             c = r['comparison']
             against = '-'
@@ -407,9 +407,9 @@ within ±m), m = {margin:.0%} of the reference's gain over a random policy. The 
 claim's verdict are one family, Holm-adjusted at {alpha}. Cell intervals are 95% t intervals
 over seeds (the old page's percentile bootstrap was too narrow at 3-5 seeds). Reported seeds
 are named per setup: 0-4 on the first campaign (0-2 for IQN), 0-4 and 10-14 on its reruns
-(`*_10seeds`; 0-2 and 10-12 on IQN's, `*_6seeds`); anything chosen was chosen on other seeds (5-9: the unstable rates; 100-105:
-the default bandit). Final return = mean training
-return over the last {final_iterations} iterations. A cell pools only runs of one code version
+(`*_10seeds`; 0-2 and 10-12 on IQN's, `*_6seeds`); anything chosen was chosen on other seeds
+(5-9: the unstable rates; 100-105: the default bandit). Final return = mean training return over
+the last {final_iterations} iterations. A cell pools only runs of one code version
 (behaviour and settings fingerprint, `lrrl/provenance.py`).{migrated_note}
 """
 
