@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from helpers import CARTPOLE_LRRL
+from helpers import CARTPOLE_RUN_BINDINGS
 from helpers import CONFIGS
 from helpers import run_cli
 
@@ -71,16 +73,6 @@ def slurm_cluster():
 # (seeds 0, 1: seed 2 is missing). Fixed seed 1 is made unfinished by removing
 # its last log (and that iteration's trace rows), as if the process had died
 # during its last iteration.
-CARTPOLE_RUN_BINDINGS = (
-    '--gin_files=agents/dqn_cartpole.gin',
-    '--gin_bindings=Runner.num_iterations=3',
-    '--gin_bindings=Runner.training_steps=300',
-    '--gin_bindings=Runner.evaluation_steps=100',
-    '--gin_bindings=DQNAgent.min_replay_history=100',
-)
-CARTPOLE_LRRL = ('--gin_files=methods/lrrl_k5.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)')
-
-
 @pytest.fixture(scope='session')
 def cartpole_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp('cartpole_runs')

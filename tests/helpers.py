@@ -17,6 +17,9 @@ SHORT_CARTPOLE = (
     '--gin_bindings=Runner.evaluation_steps=100',
     '--gin_bindings=DQNAgent.min_replay_history=100',
 )
+# The session's CartPole runs (tests/conftest.py, cartpole_runs): 3 such iterations; LRRL over three rates.
+CARTPOLE_RUN_BINDINGS = (*SHORT_CARTPOLE, '--gin_bindings=Runner.num_iterations=3')
+CARTPOLE_LRRL = ('--gin_files=methods/lrrl_k5.gin', '--gin_bindings=BanditLearningRate.rates=(1e-4, 1e-3, 1e-2)')
 
 
 def run_cli(module, *args, timeout=900, env=None):

@@ -50,10 +50,15 @@ def compare(
     confidence=0.95,
     final_iterations=scores_lib.FINAL_ITERATIONS,
     archived=(),
+    seeds=None,
 ):
     """The check on the finished runs under ``runs`` whose ``axis`` label is ``reference`` or ``candidate``.
 
     ``archived``: records of runs whose folders are gone (``loading.archived_runs``), read as if found.
+    ``seeds``: the rule's seeds. Only these are read, and each cell must hold a finished
+    run of every one: a look at fewer seeds than the rule names is not the rule's look,
+    and a look at more (a later look's seeds, once archived) is not the earlier one.
+    None reads every finished run.
     Returns a dict: the cells' scores per seed and, per score, the difference, its interval and the verdict.
     """
     tables = loading.load_runs(runs, archived)
@@ -65,6 +70,15 @@ def compare(
     cells = {}
     for label in (reference, candidate):
         cell = finished[finished[column] == label].sort_values('seed')
+        if seeds is not None:
+            missing = sorted(set(seeds) - {int(s) for s in cell['seed']})
+            if missing:
+                shown = ', '.join(map(str, missing[:10])) + (', ...' if len(missing) > 10 else '')
+                raise ValueError(
+                    f'{axis} = {label!r}: {len(missing)} of the {len(set(seeds))} seeds the rule names have no '
+                    f'finished run among those read (seeds {shown}); the look is taken when all have finished.'
+                )
+            cell = cell[cell['seed'].isin(list(seeds))]
         if len(cell) < 2:
             raise ValueError(f'{axis} = {label!r}: {len(cell)} finished run(s) under {runs}; at least two are needed.')
         cells[label] = {

@@ -80,3 +80,50 @@ def test_the_command_reads_archived_records_when_the_run_folders_are_gone(cartpo
     # A sweep the archive does not hold is refused, naming it.
     wrong = run_cli('lrrl.fidelity', f'--runs={sweep}', f'--archive_root={tmp_path / "archive"}', '--sweep=nope', *command)
     assert wrong.returncode == 2 and '--sweep=nope' in wrong.stderr
+
+
+def test_a_look_reads_the_rules_seeds_only_and_waits_until_each_cell_has_them_all(cartpole_runs, tmp_path):
+    """--seeds: a later look's archived runs do not leak into an earlier look, and a look is not taken early.
+
+    Real CartPole runs: the session's (fixed 0, 2 finished, 1 unfinished; LRRL 0, 1) and one more LRRL run, seed 2.
+    """
+    import shutil
+
+    import numpy as np
+    from helpers import CARTPOLE_LRRL
+    from helpers import CARTPOLE_RUN_BINDINGS
+    from helpers import run_cli
+
+    from lrrl.analysis import loading
+    from lrrl.analysis import scores
+    from lrrl.benchmarks import fidelity
+
+    sweep = tmp_path / 'toy'
+    shutil.copytree(cartpole_runs, sweep)
+    extra = run_cli('lrrl.train', f'--base_dir={sweep / "lrrl" / "seed_2"}', *CARTPOLE_RUN_BINDINGS, *CARTPOLE_LRRL, '--seed=2')
+    assert extra.returncode == 0, extra.stderr[-4000:]
+    tables = loading.load_runs([str(sweep)])
+    method_of = {('lrrl' if '/lrrl/' in d else 'fixed'): m for d, m in zip(tables.runs['run_dir'], tables.runs['method'])}
+    fixed, lrrl = method_of['fixed'], method_of['lrrl']
+
+    result = fidelity.compare([str(sweep)], 'method', fixed, lrrl, margin=25.0, seeds=[0, 2])
+    assert result['cells'][lrrl]['seeds'] == [0, 2]  # LRRL's seed 1 is not the rule's: left out
+    table = scores.run_scores(tables).reset_index()
+    chosen = table[table['seed'].isin([0, 2]) & table['finished'].astype(bool)]
+    expected = chosen[chosen['method'] == lrrl]['auc'].mean() - chosen[chosen['method'] == fixed]['auc'].mean()
+    assert result['comparisons']['auc']['difference'] == np.float64(expected)
+    everything = fidelity.compare([str(sweep)], 'method', fixed, lrrl, margin=25.0)
+    assert everything['cells'][lrrl]['seeds'] == [0, 1, 2]
+
+    # Fixed seed 1 is unfinished: a look at seeds 0-2 is refused, naming the cell and the seed.
+    with pytest.raises(ValueError, match=r"method = '.*': 1 of the 3 seeds the rule names .*\(seeds 1\)"):
+        fidelity.compare([str(sweep)], 'method', fixed, lrrl, margin=25.0, seeds=[0, 1, 2])
+
+    cells = ['--axis=method', f'--reference={fixed}', f'--candidate={lrrl}']
+    taken = run_cli('lrrl.fidelity', f'--runs={sweep}', *cells, '--seeds=0,2', f'--out={tmp_path / "look.md"}')
+    assert taken.returncode == 0, taken.stderr[-3000:]
+    assert '| 2 | 0, 2 |' in (tmp_path / 'look.md').read_text()
+    early = run_cli('lrrl.fidelity', f'--runs={sweep}', *cells, '--seeds=0-2', f'--out={tmp_path / "early.md"}')
+    assert early.returncode == 2 and '(seeds 1)' in early.stderr and not (tmp_path / 'early.md').exists()
+    bad = run_cli('lrrl.fidelity', f'--runs={sweep}', *cells, '--seeds=3-1')
+    assert bad.returncode == 2 and "'3-1' is not allowed" in bad.stderr
