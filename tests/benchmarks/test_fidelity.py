@@ -127,3 +127,32 @@ def test_a_look_reads_the_rules_seeds_only_and_waits_until_each_cell_has_them_al
     assert early.returncode == 2 and '(seeds 1)' in early.stderr and not (tmp_path / 'early.md').exists()
     bad = run_cli('lrrl.fidelity', f'--runs={sweep}', *cells, '--seeds=3-1')
     assert bad.returncode == 2 and "'3-1' is not allowed" in bad.stderr
+
+
+def test_the_committed_first_look_regenerates_from_its_archived_records(tmp_path):
+    """results/jax/fidelity_cartpole.md is what its own command gives on this clone, however many later seeds are archived."""
+    import json
+    import os
+    import re
+    import shlex
+
+    from helpers import REPO
+    from helpers import run_cli
+
+    committed = os.path.join(REPO, 'results', 'jax', 'fidelity_cartpole.md')
+    with open(committed) as f:
+        text = f.read()
+    command = shlex.split(re.search(r'Command: `python -m lrrl\.fidelity (.*?)`\.', text).group(1))
+    assert '--seeds=0-9' in command
+    out = tmp_path / 'fidelity_cartpole.md'
+    args = [a if not a.startswith('--out=') else f'--out={out}' for a in command]
+    result = run_cli('lrrl.fidelity', *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(os.path.splitext(committed)[0] + '.json') as f:
+        expected = json.load(f)
+    regenerated = json.loads(out.with_suffix('.json').read_text())
+    assert regenerated['cells'] == expected['cells']
+    for score, numbers in expected['comparisons'].items():
+        for key in ('difference', 'low', 'high'):
+            assert regenerated['comparisons'][score][key] == pytest.approx(numbers[key], rel=1e-9)
+    assert out.read_text().split('\n', 3)[3] == text.split('\n', 3)[3]  # all but the command line
